@@ -1,0 +1,4 @@
+export * from './events.ts';
+export * from './schemas.ts';
+export * from './serde.ts';
+export * from './topics.ts';

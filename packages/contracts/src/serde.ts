@@ -1,0 +1,91 @@
+import type avro from 'avsc';
+import type { TopicEvents } from './topics.ts';
+import { fullName, isWrapped, topicType } from './schemas.ts';
+import { type DataTopic, topicRecords } from './topics.ts';
+
+/**
+ * The one serde of every transport: Confluent wire format (magic byte 0, 4-byte schema id, Avro body).
+ * Embedded mode uses fixed local schema ids; distributed mode gets them from the schema registry.
+ */
+export interface SchemaIds {
+  /** Id under which the current (writer) schema of a topic is registered. */
+  writerId(topic: DataTopic): number;
+  /** Writer schema for an id read from a message (any version still registered). */
+  writerSchema(id: number): unknown;
+}
+
+export type DecodeResult<T> = { kind: 'ok'; value: T } | { kind: 'dlq'; reason: string };
+
+export interface Serde {
+  encode<T extends DataTopic>(topic: T, event: TopicEvents[T]): Buffer;
+  decode<T extends DataTopic>(topic: T, bytes: Uint8Array): DecodeResult<TopicEvents[T]>;
+}
+
+const MAGIC = 0;
+type Resolver = ReturnType<avro.Type['createResolver']>;
+
+export function createSerde(ids: SchemaIds): Serde {
+  const readers = new Map<DataTopic, avro.Type>();
+  // undefined = the writer schema is the reader schema: no resolution needed.
+  const resolvers = new Map<string, Resolver | undefined>();
+  const readerOf = (topic: DataTopic): avro.Type => {
+    let type = readers.get(topic);
+    if (!type) {
+      type = topicType(topic);
+      readers.set(topic, type);
+    }
+    return type;
+  };
+  const resolverOf = (topic: DataTopic, id: number): Resolver | undefined => {
+    const cacheKey = `${topic}#${id}`;
+    if (!resolvers.has(cacheKey)) {
+      const reader = readerOf(topic);
+      resolvers.set(
+        cacheKey,
+        id === ids.writerId(topic) ? undefined : reader.createResolver(topicType(topic, ids.writerSchema(id))),
+      );
+    }
+    return resolvers.get(cacheKey);
+  };
+
+  return {
+    encode(topic, event) {
+      const body = readerOf(topic).toBuffer(isWrapped(topic) ? { [fullName(event.type)]: event } : event);
+      const out = Buffer.allocUnsafe(5 + body.length);
+      out[0] = MAGIC;
+      out.writeUInt32BE(ids.writerId(topic), 1);
+      body.copy(out, 5);
+      return out;
+    },
+    decode(topic, bytes) {
+      const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      if (buf.length < 5 || buf[0] !== MAGIC) return { kind: 'dlq', reason: 'not in Confluent wire format (magic byte 0)' };
+      const id = buf.readUInt32BE(1);
+      try {
+        const wrapped = readerOf(topic).fromBuffer(buf.subarray(5), resolverOf(topic, id));
+        const [name, record] = isWrapped(topic)
+          ? (Object.entries(wrapped as Record<string, Record<string, unknown>>)[0] ?? [])
+          : [topicRecords[topic][0], wrapped as Record<string, unknown>];
+        if (!name || !record) return { kind: 'dlq', reason: 'empty union value' };
+        record.type = name.slice(name.lastIndexOf('.') + 1);
+        return { kind: 'ok', value: record as unknown as TopicEvents[typeof topic] };
+      } catch (error) {
+        return { kind: 'dlq', reason: `undecodable Avro (schema id ${id}): ${(error as Error).message}` };
+      }
+    },
+  };
+}
+
+/** Embedded mode: fixed ids, one per topic schema version, no registry process. */
+export const localSchemaIds: SchemaIds = (() => {
+  const byTopic: Record<DataTopic, number> = { 'q2h.imports.v1': 1, 'q2h.kb.v1': 2, 'q2h.findings.v1': 3 };
+  const byId = new Map(Object.entries(byTopic).map(([topic, id]) => [id, topic as DataTopic]));
+  return {
+    writerId: (topic) => byTopic[topic],
+    writerSchema: (id) => {
+      const topic = byId.get(id);
+      if (!topic) throw new Error(`unknown schema id ${id}`);
+      return topicType(topic).schema();
+    },
+  };
+})();

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createSerde,
+  type FindingObserved,
+  type ImportCompleted,
+  localSchemaIds,
+  recordSchema,
+  type SchemaIds,
+  Topics,
+  topicRecords,
+  topicType,
+} from '../src/index.ts';
+
+const finding: FindingObserved = {
+  type: 'FindingObserved',
+  eventId: 'imp1:0',
+  tenant: 'default',
+  importId: 'imp1',
+  occurredAt: 1_763_000_000_000,
+  ordinal: 0,
+  line: 19,
+  findingKey: 'default|10.0.0.1|qualys:91850|443|tcp',
+  source: 'qualys',
+  vulnKey: '91850',
+  severity: 5,
+  vulnType: 'vulnerability',
+  ip: '10.0.0.1',
+  dns: 'web01',
+  netbios: 'WEB01',
+  os: 'Windows',
+  hostId: 'h1',
+  trackingMethod: 'Agent',
+  port: 443,
+  protocol: 'tcp',
+  fqdn: '',
+  ssl: true,
+  status: 'Active',
+  firstDetected: null,
+  lastDetected: 1_763_000_000_000,
+  timesDetected: 12,
+  scannedAt: 1_763_000_000_000,
+  results: 'KB5049981 is not installed\n%windir%\\system32 — é',
+};
+
+describe('Avro serde', () => {
+  const serde = createSerde(localSchemaIds);
+
+  it('round-trips a finding byte for byte in the Confluent wire format', () => {
+    const bytes = serde.encode(Topics.findings, finding);
+    expect(bytes[0]).toBe(0);
+    expect(bytes.readUInt32BE(1)).toBe(localSchemaIds.writerId(Topics.findings));
+    const decoded = serde.decode(Topics.findings, bytes);
+    expect(decoded).toEqual({ kind: 'ok', value: { ...finding } });
+  });
+
+  it('round-trips every import event type on the imports topic', () => {
+    const completed: ImportCompleted = {
+      type: 'ImportCompleted',
+      eventId: 'imp1:completed',
+      tenant: 'default',
+      importId: 'imp1',
+      occurredAt: 1,
+      rowsDone: 11,
+      bytesDone: 100,
+      findings: 11,
+      hosts: 4,
+      scannedAt: null,
+      declaredTotalVulns: 11,
+      declaredActiveHosts: null,
+    };
+    const decoded = serde.decode(Topics.imports, serde.encode(Topics.imports, completed));
+    expect(decoded).toEqual({ kind: 'ok', value: completed });
+  });
+
+  it('routes undecodable bytes to the DLQ instead of throwing', () => {
+    expect(serde.decode(Topics.findings, Buffer.from('garbage')).kind).toBe('dlq');
+    const truncated = serde.encode(Topics.findings, finding).subarray(0, 20);
+    expect(serde.decode(Topics.findings, truncated)).toMatchObject({ kind: 'dlq' });
+  });
+
+  it('reads events written with an older schema version (BACKWARD compatibility)', () => {
+    // v0 of FindingObserved: the same record without the optional timesDetected field.
+    const older = recordSchema('FindingObserved');
+    older.fields = older.fields.filter((f) => f.name !== 'timesDetected');
+    const oldBody = topicType(Topics.findings, [older]).toBuffer(finding);
+    const oldBytes = Buffer.concat([Buffer.from([0, 0, 0, 0, 99]), oldBody]);
+    const readerIds: SchemaIds = {
+      writerId: localSchemaIds.writerId,
+      writerSchema: (id) => (id === 99 ? [older] : localSchemaIds.writerSchema(id)),
+    };
+    const decoded = createSerde(readerIds).decode(Topics.findings, oldBytes);
+    expect(decoded).toEqual({ kind: 'ok', value: { ...finding, timesDetected: null } });
+  });
+
+  it('keeps the TS event shapes and the .avsc files in step', () => {
+    const fields = recordSchema('FindingObserved').fields.map((f) => f.name);
+    expect(Object.keys(finding).filter((k) => k !== 'type').sort()).toEqual([...fields].sort());
+    for (const topic of Object.keys(topicRecords) as (keyof typeof topicRecords)[]) {
+      expect(() => topicType(topic)).not.toThrow();
+    }
+  });
+});
