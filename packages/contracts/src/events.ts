@@ -105,7 +105,12 @@ export interface FindingObserved extends EventBase {
   readonly results: string;
 }
 
-export type ImportEvent = ImportAccepted | ImportProgressed | ImportCompleted | ImportFailed | CoherenceChecked;
+export type ImportEvent =
+  | ImportAccepted
+  | ImportProgressed
+  | ImportCompleted
+  | ImportFailed
+  | CoherenceChecked;
 export type KnowledgeEvent = VulnerabilityDefined;
 export type FindingEvent = FindingObserved;
 export type AnyEvent = ImportEvent | KnowledgeEvent | FindingEvent;

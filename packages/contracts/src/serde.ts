@@ -1,6 +1,6 @@
 import type avro from 'avsc';
-import type { TopicEvents } from './topics.ts';
 import { fullName, isWrapped, topicType } from './schemas.ts';
+import type { TopicEvents } from './topics.ts';
 import { type DataTopic, topicRecords } from './topics.ts';
 
 /**
@@ -42,7 +42,9 @@ export function createSerde(ids: SchemaIds): Serde {
       const reader = readerOf(topic);
       resolvers.set(
         cacheKey,
-        id === ids.writerId(topic) ? undefined : reader.createResolver(topicType(topic, ids.writerSchema(id))),
+        id === ids.writerId(topic)
+          ? undefined
+          : reader.createResolver(topicType(topic, ids.writerSchema(id))),
       );
     }
     return resolvers.get(cacheKey);
@@ -58,8 +60,11 @@ export function createSerde(ids: SchemaIds): Serde {
       return out;
     },
     decode(topic, bytes) {
-      const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      if (buf.length < 5 || buf[0] !== MAGIC) return { kind: 'dlq', reason: 'not in Confluent wire format (magic byte 0)' };
+      const buf = Buffer.isBuffer(bytes)
+        ? bytes
+        : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      if (buf.length < 5 || buf[0] !== MAGIC)
+        return { kind: 'dlq', reason: 'not in Confluent wire format (magic byte 0)' };
       const id = buf.readUInt32BE(1);
       try {
         const wrapped = readerOf(topic).fromBuffer(buf.subarray(5), resolverOf(topic, id));

@@ -19,7 +19,13 @@ export type DataTopic = keyof TopicEvents;
 
 /** Which record types each topic carries, in union order (append only: BACKWARD compatible). */
 export const topicRecords: Record<DataTopic, readonly string[]> = {
-  'q2h.imports.v1': ['ImportAccepted', 'ImportProgressed', 'ImportCompleted', 'ImportFailed', 'CoherenceChecked'],
+  'q2h.imports.v1': [
+    'ImportAccepted',
+    'ImportProgressed',
+    'ImportCompleted',
+    'ImportFailed',
+    'CoherenceChecked',
+  ],
   'q2h.kb.v1': ['VulnerabilityDefined'],
   'q2h.findings.v1': ['FindingObserved'],
 };

@@ -94,7 +94,11 @@ describe('Avro serde', () => {
 
   it('keeps the TS event shapes and the .avsc files in step', () => {
     const fields = recordSchema('FindingObserved').fields.map((f) => f.name);
-    expect(Object.keys(finding).filter((k) => k !== 'type').sort()).toEqual([...fields].sort());
+    expect(
+      Object.keys(finding)
+        .filter((k) => k !== 'type')
+        .sort(),
+    ).toEqual([...fields].sort());
     for (const topic of Object.keys(topicRecords) as (keyof typeof topicRecords)[]) {
       expect(() => topicType(topic)).not.toThrow();
     }

@@ -1,0 +1,56 @@
+import { createReadStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import type { Analytics, QueryParams } from './analytics.ts';
+
+type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
+
+/** The one implementation: @clickhouse/client, over chDB's in-process connection or over HTTP. */
+function clickHouseAnalytics(client: ClickHouseClient, engine: 'chdb' | 'http'): Analytics {
+  return {
+    async command(sql, params?: QueryParams) {
+      await client.command({ query: sql, query_params: params ?? {} });
+    },
+    async query<Row>(sql: string, params?: QueryParams) {
+      const result = await client.query({ query: sql, query_params: params ?? {}, format: 'JSONEachRow' });
+      return (await result.json()) as Row[];
+    },
+    async insertFile(table, filePath, format) {
+      if (engine === 'chdb') {
+        await client.command({
+          query: `INSERT INTO ${table} SELECT * FROM file({path:String}, {format:String})`,
+          query_params: { path: filePath, format },
+        });
+      } else {
+        await client.insert({ table, values: createReadStream(filePath), format });
+      }
+    },
+    async ping() {
+      const result = await client.ping();
+      return result.success;
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}
+
+/** Embedded: chDB in this process, data under `path` (one process per directory). */
+export async function openChdbAnalytics(path: string): Promise<Analytics> {
+  await mkdir(path, { recursive: true });
+  // chdb types its Connection against @clickhouse/client-common, the client against its bundled copy: same shape.
+  const connection = createChdbConnection({ path }) as unknown as ClientConnection;
+  const client = createClient({ connection });
+  return clickHouseAnalytics(client, 'chdb');
+}
+
+/** Distributed: a ClickHouse server over HTTP. */
+export function openHttpAnalytics(options: {
+  url: string;
+  username?: string;
+  password?: string;
+  database?: string;
+}) {
+  return clickHouseAnalytics(createClient(options), 'http');
+}
