@@ -1,0 +1,144 @@
+import type { VulnType } from '@q2h/contracts';
+import type { ParsedFinding, ParsedVulnerability, RowResult } from '../report-model.ts';
+
+/** Header names by field; the first present wins (Scan Report and flat detection CSV name a few differently). */
+const COLUMNS = {
+  ip: ['IP'],
+  dns: ['DNS', 'DNS Name'],
+  netbios: ['NetBIOS'],
+  hostId: ['QG Host ID', 'Host ID'],
+  trackingMethod: ['Tracking Method'],
+  os: ['OS'],
+  qid: ['QID'],
+  title: ['Title'],
+  status: ['Vuln Status'],
+  type: ['Type'],
+  severity: ['Severity'],
+  port: ['Port'],
+  protocol: ['Protocol'],
+  fqdn: ['FQDN'],
+  ssl: ['SSL'],
+  firstDetected: ['First Detected'],
+  lastDetected: ['Last Detected'],
+  timesDetected: ['Times Detected'],
+  cves: ['CVE ID'],
+  vendorReferences: ['Vendor Reference'],
+  cvssBase: ['CVSS Base', 'CVSS'],
+  cvss3Base: ['CVSS3.1 Base', 'CVSS3 Base', 'CVSS3'],
+  threat: ['Threat'],
+  impact: ['Impact'],
+  solution: ['Solution'],
+  results: ['Results'],
+  pciVuln: ['PCI Vuln'],
+  category: ['Category'],
+} as const;
+
+type Column = keyof typeof COLUMNS;
+const REQUIRED: Column[] = ['ip', 'qid', 'title', 'severity'];
+
+/** True when a record is a Qualys detail header (the row naming IP, QID, Title and Severity). */
+export function isQualysDetailHeader(fields: readonly string[]): boolean {
+  return REQUIRED.every((column) => COLUMNS[column].some((name) => fields.includes(name)));
+}
+
+export type QualysRowMapper = (fields: readonly string[], line: number) => RowResult;
+
+/** Builds the row mapper for one header: column positions are looked up once, not per row. */
+export function qualysRowMapper(header: readonly string[]): QualysRowMapper {
+  const index = {} as Record<Column, number>;
+  for (const column of Object.keys(COLUMNS) as Column[]) {
+    index[column] = COLUMNS[column].map((name) => header.indexOf(name)).find((i) => i >= 0) ?? -1;
+  }
+  const width = header.length;
+
+  return (fields, line) => {
+    if (fields.length === 1 && fields[0] === '') return { kind: 'skip' }; // blank line
+    if (fields.length !== width) {
+      return { kind: 'invalid', reason: `expected ${width} fields as in the header, found ${fields.length}` };
+    }
+    const get = (column: Column): string => (index[column] >= 0 ? (fields[index[column]] ?? '') : '');
+    const qid = get('qid').trim();
+    const ip = get('ip').trim();
+    if (!/^\d+$/.test(qid)) return { kind: 'invalid', reason: `QID "${qid}" is not a number` };
+    if (!ip) return { kind: 'invalid', reason: 'IP is empty' };
+    const severity = Number.parseInt(get('severity'), 10);
+    if (!(severity >= 1 && severity <= 5)) {
+      return { kind: 'invalid', reason: `Severity "${get('severity')}" is not between 1 and 5` };
+    }
+    const vulnType = qualysType(get('type'));
+    const cvss = scoreAndVector(get('cvssBase'));
+    const cvss3 = scoreAndVector(get('cvss3Base'));
+    const port = Number.parseInt(get('port'), 10);
+    const finding: ParsedFinding = {
+      line,
+      source: 'qualys',
+      vulnKey: qid,
+      severity,
+      vulnType,
+      ip,
+      dns: get('dns'),
+      netbios: get('netbios'),
+      os: get('os'),
+      hostId: get('hostId'),
+      trackingMethod: get('trackingMethod'),
+      port: Number.isFinite(port) ? port : null,
+      protocol: get('protocol').toLowerCase(),
+      fqdn: get('fqdn'),
+      ssl: /ssl/i.test(get('ssl')),
+      status: get('status'),
+      firstDetected: qualysDate(get('firstDetected')),
+      lastDetected: qualysDate(get('lastDetected')),
+      timesDetected: toIntOrNull(get('timesDetected')),
+      results: get('results'),
+    };
+    const vulnerability: ParsedVulnerability = {
+      source: 'qualys',
+      vulnKey: qid,
+      title: get('title'),
+      severity,
+      vulnType,
+      category: get('category'),
+      cves: get('cves')
+        .split(/[,\s]+/)
+        .filter((cve) => cve.length > 0),
+      vendorReferences: get('vendorReferences'),
+      cvssBase: cvss.score,
+      cvssVector: cvss.vector,
+      cvss3Base: cvss3.score,
+      cvss3Vector: cvss3.vector,
+      threat: get('threat'),
+      impact: get('impact'),
+      solution: get('solution'),
+      pciVuln: get('pciVuln').toLowerCase() === 'yes',
+    };
+    return { kind: 'finding', finding, vulnerability };
+  };
+}
+
+/** Qualys types: Vuln (confirmed), Practice / Potential (potential vulnerabilities), Ig (information gathered). */
+function qualysType(value: string): VulnType {
+  const type = value.trim().toLowerCase();
+  if (type === 'ig' || type.startsWith('info')) return 'information';
+  if (type === 'practice' || type.startsWith('potential')) return 'practice';
+  return 'vulnerability';
+}
+
+/** "9.3 (AV:N/AC:M/Au:N/C:C/I:C/A:C)" → 9.3 and the vector; "7.4" → 7.4 and no vector. */
+export function scoreAndVector(value: string): { score: number | null; vector: string } {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:\((.*)\))?\s*$/.exec(value);
+  if (!match) return { score: null, vector: '' };
+  return { score: Number(match[1]), vector: match[2] ?? '' };
+}
+
+/** Qualys CSV dates: "MM/DD/YYYY HH:mm:ss", no zone given: read as UTC. */
+export function qualysDate(value: string): number | null {
+  const match = /^(\d{2})\/(\d{2})\/(\d{4})(?:\s+(\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(value.trim());
+  if (!match) return null;
+  const [, mm, dd, yyyy, h = '0', m = '0', s = '0'] = match;
+  return Date.UTC(Number(yyyy), Number(mm) - 1, Number(dd), Number(h), Number(m), Number(s));
+}
+
+function toIntOrNull(value: string): number | null {
+  const n = Number.parseInt(value, 10);
+  return Number.isFinite(n) ? n : null;
+}

@@ -1,0 +1,39 @@
+import { TextDecoder } from 'node:util';
+
+/** Encodings q2h detects from content (never from the file name). */
+export type TextEncoding = 'utf-8' | 'utf-8-bom' | 'windows-1252';
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
+/**
+ * UTF-8 with or without BOM, otherwise Windows-1252 (a superset of Latin-1's printable range, which is
+ * what Excel and older Qualys exports write). A sample that is not valid UTF-8 cannot be UTF-8.
+ */
+export function detectEncoding(sample: Uint8Array): TextEncoding {
+  if (UTF8_BOM.every((byte, i) => sample[i] === byte)) return 'utf-8-bom';
+  // The sample may end inside a multi-byte sequence: drop up to 3 trailing bytes of an unfinished one.
+  let end = sample.length;
+  for (let back = 1; back <= 3 && end - back >= 0; back++) {
+    const byte = sample[end - back] ?? 0;
+    if ((byte & 0xc0) === 0xc0) {
+      end -= back;
+      break;
+    }
+    if ((byte & 0x80) === 0) break;
+  }
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(sample.subarray(0, end));
+    return 'utf-8';
+  } catch {
+    return 'windows-1252';
+  }
+}
+
+/** Bytes to skip at the start of the file (the BOM). */
+export function bomLength(encoding: TextEncoding): number {
+  return encoding === 'utf-8-bom' ? UTF8_BOM.length : 0;
+}
+
+export function decoderFor(encoding: TextEncoding): TextDecoder {
+  return new TextDecoder(encoding === 'windows-1252' ? 'windows-1252' : 'utf-8');
+}
