@@ -77,8 +77,9 @@ export class LocalAccounts {
   /**
    * The bootstrap admin: created once. With `password` (Q2H_ADMIN_PASSWORD, for automation) it is set
    * on every start with no forced change; otherwise the initial password must be changed at first login.
+   * Resolves true when the admin was created now.
    */
-  async ensureAdmin(tenant: string, options: { password?: string; initialPassword: string }): Promise<void> {
+  async ensureAdmin(tenant: string, options: { password?: string | undefined; initialPassword: string }): Promise<boolean> {
     const existing = await this.db<UserRow>('users').where({ tenant, username: 'admin' }).first();
     if (options.password) {
       const hash = await hashPassword(options.password);
@@ -92,8 +93,10 @@ export class LocalAccounts {
           must_change_password: false,
         })
         .onConflict(['tenant', 'id'])
-        .merge(['password_hash', 'must_change_password']);
-    } else if (!existing) {
+        .merge(['password_hash', 'must_change_password', 'failed_logins', 'locked_until']);
+      return !existing;
+    }
+    if (!existing) {
       const hash = await hashPassword(options.initialPassword);
       await this.db('users').insert({
         tenant,
@@ -103,7 +106,9 @@ export class LocalAccounts {
         roles: ['admin'],
         must_change_password: true,
       });
+      return true;
     }
+    return false;
   }
 
   async create(tenant: string, username: string, password: string, roles: Role[]): Promise<Account> {

@@ -82,3 +82,19 @@ export function problemHandlers(logger: Logger): [RequestHandler, ErrorRequestHa
   };
   return [notFound, onError];
 }
+
+/** Who is calling, set by the gateway's authentication on every /api request. */
+export interface RequestPrincipal {
+  userId: string;
+  username: string;
+  roles: string[];
+  tenant: string;
+}
+
+declare global {
+  namespace Express {
+    interface Request {
+      principal?: RequestPrincipal;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The event-log port: topics split into partitions, records appended with increasing offsets,
+ * consumer groups that commit their offsets only after their handler returned.
+ * Values are opaque bytes: the Avro serde lives in @q2h/contracts, so every transport carries
+ * exactly the same payloads.
+ */
+export interface LogRecord {
+  /** Partitioning key: records with the same key land in the same partition, in order. */
+  readonly key: string;
+  readonly value: Uint8Array;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface StoredRecord extends LogRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+}
+
+/** Called with a batch of records from one partition, in offset order. Offsets are committed after it resolves. */
+export type BatchHandler = (records: readonly StoredRecord[]) => Promise<void>;
+
+export interface ConsumeOptions {
+  /** Upper bound of records handed to one handler call. */
+  readonly maxBatch?: number;
+}
+
+export interface Consumer {
+  /** Stops fetching; resolves once the in-flight batch (if any) has been handled and committed. */
+  stop(): Promise<void>;
+  /** Records appended but not yet committed by this group, summed over partitions. */
+  lag(): Promise<number>;
+}
+
+export interface EventLog {
+  ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
+  /** Resolves when every record is durable (embedded: fsynced; Kafka: acks=all). */
+  publish(topic: string, records: readonly LogRecord[]): Promise<void>;
+  /** Consumes from the group's committed offsets (or the beginning) and keeps following new records. */
+  consume(group: string, topic: string, handle: BatchHandler, options?: ConsumeOptions): Consumer;
+  close(): Promise<void>;
+}
+
+/** Stable partition choice for a key (FNV-1a), the same in every adapter that picks partitions itself. */
+export function partitionFor(key: string, partitions: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % partitions;
+}

@@ -1,0 +1,2 @@
+export * from './event-log.ts';
+export { type LmdbEventLogOptions, openLmdbEventLog } from './lmdb-event-log.ts';

@@ -1,0 +1,394 @@
+/**
+ * Embedded adapter of the event-log port on LMDB (lmdb-js).
+ *
+ * Layout: one LMDB environment (a directory) with three named sub-databases:
+ * - `records`: key [topic, partition, offset] (ordered-binary) -> binary frame of one record (see encodeRecords);
+ * - `meta`:    ['topic', name] -> partition count, ['hwm', topic, partition] -> next offset (high watermark);
+ * - `offsets`: [group, topic, partition] -> next offset to consume (committed offset).
+ *
+ * Durability: a publish is one write transaction that reads the high watermarks, appends the records and
+ * bumps the watermarks; it resolves only after the commit is flushed (fsync) to disk. lmdb-js enables
+ * `overlappingSync` by default on Linux/macOS, where the write promise resolves when the commit is *visible*
+ * and the fsync completes a little later, so every write here also awaits the root's `flushed` promise.
+ * noSync / noMetaSync are never enabled. Committed consumer offsets are made durable the same way.
+ *
+ * Several processes may open the same directory (LMDB serialises writers with its lock file): offsets are
+ * assigned inside the write transaction, so they stay dense across processes, and consumers poll every
+ * `pollIntervalMs` to see other processes' appends. Local publishes wake local consumers at once.
+ *
+ * Limitation: one consumer per (group, topic) at a time. Two consumers of the same group (in one process
+ * or in several) would both read from the committed offset and deliver the same records twice; there is no
+ * group membership / partition assignment in the embedded adapter.
+ */
+import { Buffer } from 'node:buffer';
+import { type Database, open, type RootDatabase } from 'lmdb';
+import {
+  type BatchHandler,
+  type ConsumeOptions,
+  type Consumer,
+  type EventLog,
+  type LogRecord,
+  partitionFor,
+  type StoredRecord,
+  type TopicSpec,
+} from './event-log.ts';
+
+export interface LmdbEventLogOptions {
+  /** Directory of the LMDB environment (created if missing). */
+  readonly path: string;
+  /** How often an idle consumer looks for appends made by other processes. Default 50 ms. */
+  readonly pollIntervalMs?: number;
+  /** Delay before a batch whose handler threw is delivered again. Default 1000 ms. */
+  readonly retryDelayMs?: number;
+}
+
+type RecordKey = [string, number, number];
+type MetaKey = ['topic', string] | ['hwm', string, number];
+type OffsetKey = [string, string, number];
+
+const DEFAULT_MAX_BATCH = 2000;
+const DEFAULT_POLL_MS = 50;
+const DEFAULT_RETRY_MS = 1000;
+/** First byte of every stored record: the frame layout version. */
+const FRAME_V1 = 1;
+const MAX_SAFE_OFFSET = Number.MAX_SAFE_INTEGER;
+
+export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<EventLog> {
+  const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
+  const retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_MS;
+  const root: RootDatabase = open({
+    path: options.path,
+    maxDbs: 8,
+    // Explicitly durable: every commit is fsynced (see the module comment about overlappingSync).
+    noSync: false,
+    noMetaSync: false,
+  });
+  const records: Database<Uint8Array, RecordKey> = root.openDB({
+    name: 'records',
+    encoding: 'binary',
+    keyEncoding: 'ordered-binary',
+  });
+  const meta: Database<number, MetaKey> = root.openDB({
+    name: 'meta',
+    encoding: 'ordered-binary',
+    keyEncoding: 'ordered-binary',
+  });
+  const offsets: Database<number, OffsetKey> = root.openDB({
+    name: 'offsets',
+    encoding: 'ordered-binary',
+    keyEncoding: 'ordered-binary',
+  });
+
+  let closed = false;
+  const consumers = new Set<LmdbConsumer>();
+  const pending = new Set<Promise<unknown>>();
+  /** In-process wake-ups: consumers waiting for appends to a topic. */
+  const waiters = new Map<string, Set<() => void>>();
+  const frames = new FrameEncoder();
+
+  function assertOpen(): void {
+    if (closed) throw new Error('event log is closed');
+  }
+
+  /** Awaits a write's commit and then its fsync. */
+  async function durable<T>(write: Promise<T>): Promise<T> {
+    const result = await write;
+    await root.flushed;
+    return result;
+  }
+
+  function track<T>(promise: Promise<T>): Promise<T> {
+    pending.add(promise);
+    const forget = () => pending.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  function partitionsOf(topic: string): number | undefined {
+    return meta.get(['topic', topic]);
+  }
+
+  function notify(topic: string): void {
+    const set = waiters.get(topic);
+    if (!set) return;
+    waiters.delete(topic);
+    for (const wake of set) wake();
+  }
+
+  function waitForAppend(topic: string, ms: number, signal: { wake?: () => void }): Promise<void> {
+    return new Promise((resolve) => {
+      let set = waiters.get(topic);
+      if (!set) {
+        set = new Set();
+        waiters.set(topic, set);
+      }
+      const wake = () => {
+        clearTimeout(timer);
+        waiters.get(topic)?.delete(wake);
+        signal.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      set.add(wake);
+      signal.wake = wake;
+    });
+  }
+
+  function readBatch(topic: string, partition: number, from: number, max: number): StoredRecord[] {
+    const batch: StoredRecord[] = [];
+    for (const { key, value } of records.getRange({
+      start: [topic, partition, from],
+      end: [topic, partition, Math.min(from + max, MAX_SAFE_OFFSET)],
+    })) {
+      batch.push(decodeRecord(topic, partition, key[2], value));
+    }
+    return batch;
+  }
+
+  class LmdbConsumer implements Consumer {
+    private stopped = false;
+    private readonly signal: { wake?: () => void } = {};
+    private readonly loop: Promise<void>;
+
+    constructor(
+      private readonly group: string,
+      private readonly topic: string,
+      private readonly handle: BatchHandler,
+      private readonly maxBatch: number,
+    ) {
+      this.loop = this.run();
+    }
+
+    async stop(): Promise<void> {
+      this.stopped = true;
+      this.signal.wake?.();
+      await this.loop;
+      consumers.delete(this);
+    }
+
+    async lag(): Promise<number> {
+      const partitions = partitionsOf(this.topic) ?? 0;
+      let lag = 0;
+      for (let p = 0; p < partitions; p++) {
+        const hwm = meta.get(['hwm', this.topic, p]) ?? 0;
+        lag += hwm - (offsets.get([this.group, this.topic, p]) ?? 0);
+      }
+      return lag;
+    }
+
+    private sleep(ms: number): Promise<void> {
+      return waitForAppend(this.topic, ms, this.signal);
+    }
+
+    private async run(): Promise<void> {
+      // Let the caller get the Consumer back before the first handler call.
+      await Promise.resolve();
+      while (!this.stopped) {
+        const partitions = partitionsOf(this.topic);
+        if (partitions === undefined) {
+          await this.sleep(pollIntervalMs);
+          continue;
+        }
+        let progressed = false;
+        for (let p = 0; p < partitions && !this.stopped; p++) {
+          if (await this.consumePartition(p)) progressed = true;
+        }
+        if (!progressed && !this.stopped) await this.sleep(pollIntervalMs);
+      }
+    }
+
+    /** Handles and commits one batch of a partition; false when there was nothing to read. */
+    private async consumePartition(partition: number): Promise<boolean> {
+      const offsetKey: OffsetKey = [this.group, this.topic, partition];
+      const committed = offsets.get(offsetKey) ?? 0;
+      const batch = readBatch(this.topic, partition, committed, this.maxBatch);
+      const last = batch.at(-1);
+      if (!last) return false;
+      await durable(offsets.put(offsetKey, last.offset + 1));
+      for (;;) {
+        try {
+          await this.handle(batch);
+          break;
+        } catch (error) {
+          console.error(
+            `event-log: handler of group ${this.group} failed on ${this.topic}[${partition}] ` +
+              `offsets ${committed}..${last.offset}, redelivering`,
+            error,
+          );
+          // Stopping while retrying leaves the batch uncommitted: it is redelivered to the next consumer.
+          if (this.stopped) return true;
+          await this.sleepUninterruptedByAppends(retryDelayMs);
+          if (this.stopped) return true;
+        }
+      }
+      await durable(offsets.put(offsetKey, last.offset + 1));
+      return true;
+    }
+
+    /** A retry delay that appends do not cut short (only stop() does). */
+    private sleepUninterruptedByAppends(ms: number): Promise<void> {
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.signal.wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        this.signal.wake = done;
+      });
+    }
+  }
+
+  async function publishNow(topic: string, batch: readonly LogRecord[]): Promise<void> {
+    const partitions = partitionsOf(topic);
+    if (partitions === undefined) throw new Error(`event-log: unknown topic ${topic}`);
+    const headers = headerJsonOf(batch);
+    // Group by partition (record indexes), keeping each partition's records in call order.
+    const byPartition = new Map<number, number[]>();
+    for (let i = 0; i < batch.length; i++) {
+      const p = partitionFor(batch[i]!.key, partitions);
+      let list = byPartition.get(p);
+      if (!list) {
+        list = [];
+        byPartition.set(p, list);
+      }
+      list.push(i);
+    }
+    const order = [...byPartition.keys()].sort((x, y) => x - y);
+    await durable(
+      // A child transaction so that a failure half-way leaves nothing behind (lmdb-js commits the
+      // writes of a plain transaction callback even when it throws).
+      root.childTransaction(() => {
+        for (const p of order) {
+          let next = meta.get(['hwm', topic, p]) ?? 0;
+          for (const i of byPartition.get(p)!) {
+            // put() copies the bytes into the write transaction at once, so one scratch buffer serves all.
+            records.put([topic, p, next++], frames.encode(batch[i]!, headers[i]));
+          }
+          meta.put(['hwm', topic, p], next);
+        }
+      }),
+    );
+    notify(topic);
+  }
+
+  async function ensureTopicsNow(topics: readonly TopicSpec[]): Promise<void> {
+    for (const t of topics) {
+      if (!Number.isInteger(t.partitions) || t.partitions < 1) {
+        throw new Error(`event-log: topic ${t.name} needs a positive integer partition count`);
+      }
+    }
+    await durable(
+      root.childTransaction(() => {
+        for (const t of topics) {
+          const existing = meta.get(['topic', t.name]);
+          if (existing === undefined) meta.put(['topic', t.name], t.partitions);
+          else if (existing !== t.partitions) {
+            throw new Error(
+              `event-log: topic ${t.name} exists with ${existing} partitions, not ${t.partitions}`,
+            );
+          }
+        }
+      }),
+    );
+  }
+
+  return {
+    ensureTopics(topics) {
+      assertOpen();
+      return track(ensureTopicsNow(topics));
+    },
+    publish(topic, batch) {
+      assertOpen();
+      if (batch.length === 0) return Promise.resolve();
+      return track(publishNow(topic, batch));
+    },
+    consume(group, topic, handle, consumeOptions?: ConsumeOptions) {
+      assertOpen();
+      const maxBatch = consumeOptions?.maxBatch ?? DEFAULT_MAX_BATCH;
+      if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error('event-log: maxBatch must be >= 1');
+      const consumer = new LmdbConsumer(group, topic, handle, maxBatch);
+      consumers.add(consumer);
+      return consumer;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...consumers].map((c) => c.stop()));
+      await Promise.allSettled([...pending]);
+      await root.close();
+    },
+  };
+}
+
+const utf8Decoder = new TextDecoder();
+
+/** Validates a batch and stringifies its headers (once per distinct headers object). */
+function headerJsonOf(batch: readonly LogRecord[]): (string | undefined)[] {
+  const json: (string | undefined)[] = new Array(batch.length);
+  let lastHeaders: LogRecord['headers'];
+  let lastJson: string | undefined;
+  for (let i = 0; i < batch.length; i++) {
+    const r = batch[i]!;
+    if (typeof r.key !== 'string') throw new TypeError('event-log: record key must be a string');
+    if (!(r.value instanceof Uint8Array)) throw new TypeError('event-log: record value must be a Uint8Array');
+    if (r.headers) {
+      if (r.headers !== lastHeaders) {
+        lastHeaders = r.headers;
+        lastJson = JSON.stringify(r.headers);
+      }
+      json[i] = lastJson;
+    }
+  }
+  return json;
+}
+
+/**
+ * Frame of one stored record: u8 version | u32 key length | key (UTF-8) | u32 headers length |
+ * headers (UTF-8 JSON object, absent when length 0) | value bytes (the rest).
+ * Frames are written into one reused scratch buffer (no allocation, no page faults per record).
+ */
+class FrameEncoder {
+  private scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
+  /** The frame of `record`, valid until the next call. */
+  encode(record: LogRecord, headersJson: string | undefined): Buffer {
+    const keyMax = record.key.length * 3;
+    const headersMax = headersJson ? headersJson.length * 3 : 0;
+    const max = 9 + keyMax + headersMax + record.value.length;
+    if (max > this.scratch.length) this.scratch = Buffer.allocUnsafeSlow(Math.max(max, this.scratch.length * 2));
+    const buffer = this.scratch;
+    buffer[0] = FRAME_V1;
+    const keyLength = buffer.write(record.key, 5, 'utf8');
+    buffer.writeUInt32BE(keyLength, 1);
+    let pos = 5 + keyLength;
+    const headersLength = headersJson ? buffer.write(headersJson, pos + 4, 'utf8') : 0;
+    buffer.writeUInt32BE(headersLength, pos);
+    pos += 4 + headersLength;
+    buffer.set(record.value, pos);
+    return buffer.subarray(0, pos + record.value.length);
+  }
+}
+
+function decodeRecord(topic: string, partition: number, offset: number, frame: Uint8Array): StoredRecord {
+  if (frame[0] !== FRAME_V1) {
+    throw new Error(`event-log: unknown record frame version ${frame[0]} at ${topic}[${partition}]@${offset}`);
+  }
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const keyLength = view.getUint32(1);
+  let pos = 5;
+  const key = utf8Decoder.decode(frame.subarray(pos, pos + keyLength));
+  pos += keyLength;
+  const headersLength = view.getUint32(pos);
+  pos += 4;
+  // Copy the value out: it must not alias lmdb's buffers, and callers get a plain Uint8Array.
+  const valueStart = pos + headersLength;
+  const value = new Uint8Array(frame.byteLength - valueStart);
+  value.set(frame.subarray(valueStart));
+  if (headersLength === 0) return { topic, partition, offset, key, value };
+  const headers = JSON.parse(utf8Decoder.decode(frame.subarray(pos, pos + headersLength))) as Record<
+    string,
+    string
+  >;
+  return { topic, partition, offset, key, value, headers };
+}

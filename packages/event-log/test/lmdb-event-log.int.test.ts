@@ -1,0 +1,229 @@
+import { Buffer } from 'node:buffer';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type EventLog, partitionFor, type StoredRecord } from '../src/event-log.ts';
+import { openLmdbEventLog } from '../src/lmdb-event-log.ts';
+import { DURABILITY_PARTITIONS, DURABILITY_TOPIC, durabilityRecord } from './durability-records.ts';
+import { eventLogContract } from './event-log.contract.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '../../..');
+const publisherScript = join(here, 'lmdb-publisher.child.ts');
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'q2h-event-log-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+const open = (path: string) => openLmdbEventLog({ path, pollIntervalMs: 20, retryDelayMs: 50 });
+
+eventLogContract('lmdb', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'q2h-event-log-'));
+  const log = await open(dir);
+  return {
+    log,
+    async dispose() {
+      await log.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Reads a whole topic with a fresh group, keyed by `partition:offset`. */
+async function readAll(log: EventLog, topic: string): Promise<Map<string, StoredRecord>> {
+  const all = new Map<string, StoredRecord>();
+  const consumer = log.consume(`read-all-${Math.random()}`, topic, async (records) => {
+    for (const r of records) all.set(`${r.partition}:${r.offset}`, r);
+  });
+  await waitFor(async () => (await consumer.lag()) === 0, 'the whole topic');
+  await consumer.stop();
+  return all;
+}
+
+interface Ack {
+  seq: number;
+  partition: number;
+  offset: number;
+}
+
+/** Runs the child publisher; `onAck` sees every acknowledged record as soon as its line arrives. */
+function runPublisher(dir: string, count: number | undefined, onAck: (ack: Ack, child: ChildProcess) => void) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', publisherScript, dir, ...(count === undefined ? [] : [String(count)])],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let pending = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop()!; // an incomplete last line is not an acknowledgement yet
+    for (const line of lines) {
+      const [seq, partition, offset] = line.split(' ').map(Number);
+      onAck({ seq: seq!, partition: partition!, offset: offset! }, child);
+    }
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) =>
+    child.on('exit', (code, signal) => done({ code, signal, stderr })),
+  );
+  return { child, exit };
+}
+
+function expectDurabilityRecord(stored: StoredRecord | undefined, seq: number) {
+  const expected = durabilityRecord(seq);
+  expect(stored, `record seq ${seq}`).toBeDefined();
+  expect(stored!.key).toBe(expected.key);
+  expect(stored!.headers).toEqual(expected.headers);
+  expect(Buffer.from(stored!.value).equals(expected.value), `bytes of seq ${seq}`).toBe(true);
+}
+
+describe('LMDB event log', () => {
+  afterEach(() => {
+    for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('Given an unknown topic, When records are published to it, Then publish rejects', async () => {
+    const log = await open(tempDir());
+    await expect(log.publish('nope', [{ key: 'k', value: new Uint8Array([1]) }])).rejects.toThrow(/unknown topic/);
+    await log.close();
+  });
+
+  it('Given an existing topic, When ensureTopics repeats it, Then it is a no-op, and a different partition count is rejected', async () => {
+    const log = await open(tempDir());
+    await log.ensureTopics([{ name: 't', partitions: 3 }]);
+    await log.ensureTopics([{ name: 't', partitions: 3 }]);
+    await expect(log.ensureTopics([{ name: 't', partitions: 4 }])).rejects.toThrow(/3 partitions/);
+    await expect(log.ensureTopics([{ name: 'u', partitions: 0 }])).rejects.toThrow(/partition count/);
+    await log.close();
+  });
+
+  it('Given several publish calls, When the records are read back, Then each sits in partitionFor(key) at dense offsets from 0', async () => {
+    const log = await open(tempDir());
+    await log.ensureTopics([{ name: 't', partitions: 5 }]);
+    const keys = Array.from({ length: 300 }, (_, i) => `tenant|10.1.${i % 41}.${i % 9}`);
+    await log.publish(
+      't',
+      keys.slice(0, 120).map((key) => ({ key, value: new Uint8Array([1]) })),
+    );
+    await log.publish(
+      't',
+      keys.slice(120).map((key) => ({ key, value: new Uint8Array([2]) })),
+    );
+    const all = await readAll(log, 't');
+    expect(all.size).toBe(300);
+    const perPartition = new Map<number, StoredRecord[]>();
+    for (const r of all.values()) {
+      expect(r.partition).toBe(partitionFor(r.key, 5));
+      perPartition.set(r.partition, [...(perPartition.get(r.partition) ?? []), r]);
+    }
+    for (const records of perPartition.values()) {
+      expect(records.map((r) => r.offset).sort((a, b) => a - b)).toEqual(records.map((_, i) => i));
+    }
+    await log.close();
+  });
+
+  it('Given a log closed and reopened, When the same group consumes again, Then records and committed offsets survived', async () => {
+    const dir = tempDir();
+    const first = await open(dir);
+    await first.ensureTopics([{ name: 't', partitions: 2 }]);
+    await first.publish(
+      't',
+      Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: new Uint8Array([i]) })),
+    );
+    const seen: number[] = [];
+    const consumer = first.consume('g', 't', async (records) => {
+      seen.push(...records.map((r) => r.value[0]!));
+    });
+    await waitFor(() => seen.length === 10, 'the first ten');
+    await waitFor(async () => (await consumer.lag()) === 0, 'the commit');
+    await first.close();
+
+    const second = await open(dir);
+    await second.publish('t', [{ key: 'k-late', value: new Uint8Array([42]) }]);
+    const later: number[] = [];
+    second.consume('g', 't', async (records) => {
+      later.push(...records.map((r) => r.value[0]!));
+    });
+    await waitFor(() => later.length >= 1, 'the late record');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(later).toEqual([42]);
+    await second.close(); // also stops the consumer
+  });
+
+  it('Given a consumer in this process, When another process appends, Then the consumer sees the records by polling', async () => {
+    const dir = tempDir();
+    const log = await open(dir);
+    await log.ensureTopics([{ name: DURABILITY_TOPIC, partitions: DURABILITY_PARTITIONS }]);
+    const seen = new Map<number, StoredRecord>();
+    log.consume('g', DURABILITY_TOPIC, async (records) => {
+      for (const r of records) seen.set(Number(r.headers?.['seq']), r);
+    });
+    const acks: Ack[] = [];
+    const { exit } = runPublisher(dir, 500, (ack) => acks.push(ack));
+    const { code, stderr } = await exit;
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(acks).toHaveLength(500);
+    await waitFor(() => seen.size === 500, 'the other process records');
+    for (const ack of acks) {
+      const r = seen.get(ack.seq);
+      expectDurabilityRecord(r, ack.seq);
+      expect([r!.partition, r!.offset]).toEqual([ack.partition, ack.offset]);
+    }
+    await log.close();
+  });
+
+  it('Given a publisher killed with SIGKILL mid-stream, When the log is reopened, Then every acknowledged record is there byte for byte', async () => {
+    const dir = tempDir();
+    const acks: Ack[] = [];
+    const killAfter = 2000 + Math.floor(Math.random() * 1000);
+    const { exit } = runPublisher(dir, undefined, (ack, child) => {
+      acks.push(ack);
+      // A random short delay puts the kill anywhere in the next publish (encoding, commit or fsync).
+      if (acks.length === killAfter) setTimeout(() => child.kill('SIGKILL'), Math.random() * 15);
+    });
+    const { signal, stderr } = await exit;
+    expect(stderr).toBe('');
+    expect(signal).toBe('SIGKILL');
+    expect(acks.length).toBeGreaterThanOrEqual(killAfter);
+
+    const log = await open(dir);
+    const all = await readAll(log, DURABILITY_TOPIC);
+    for (const ack of acks) {
+      expectDurabilityRecord(all.get(`${ack.partition}:${ack.offset}`), ack.seq);
+    }
+    // Whatever else survived (published but not acknowledged) is whole records, in order, with dense offsets.
+    expect(all.size).toBeGreaterThanOrEqual(acks.length);
+    const bySeq = [...all.values()].map((r) => Number(r.headers?.['seq'])).sort((a, b) => a - b);
+    expect(bySeq).toEqual(bySeq.map((_, i) => i));
+    for (const r of all.values()) expectDurabilityRecord(r, Number(r.headers?.['seq']));
+    for (let p = 0; p < DURABILITY_PARTITIONS; p++) {
+      const offsets = [...all.values()].filter((r) => r.partition === p).map((r) => r.offset);
+      expect(offsets.sort((a, b) => a - b)).toEqual(offsets.map((_, i) => i));
+    }
+
+    // The recovered log keeps appending after the surviving records.
+    await log.publish(DURABILITY_TOPIC, [durabilityRecord(all.size)]);
+    const after = await readAll(log, DURABILITY_TOPIC);
+    expect(after.size).toBe(all.size + 1);
+    await log.close();
+  });
+});

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { openChdbAnalytics } from '@q2h/analytics';
+import { createSerde, localSchemaIds, Topics } from '@q2h/contracts';
+import { openLmdbEventLog } from '@q2h/event-log';
+import { LocalAccounts, openLocalTokenIssuer } from '@q2h/identity';
+import { startIngest } from '@q2h/ingest';
+import { type Config, createHttpApp, createLogger, createMetrics, type Logger, problemHandlers } from '@q2h/platform';
+import { startQuery } from '@q2h/query';
+import { openPgliteRelational } from '@q2h/relational';
+import express from 'express';
+import { authRoutes } from './http/auth-routes.ts';
+import { authenticate, requireRole } from './http/authenticate.ts';
+import { openApiDocument } from './http/openapi.ts';
+import { staticWeb } from './http/static-web.ts';
+
+export interface RunningQ2h {
+  server: Server;
+  url: string;
+  /** Set when the bootstrap admin was created now with a generated password (printed once). */
+  generatedAdminPassword: string | undefined;
+  /** Resolves when every import in flight has been parsed and published. */
+  importsIdle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Topic layout of embedded mode: a few partitions so the contract (per-key order) is exercised. */
+const TOPICS = [
+  { name: Topics.imports, partitions: 1 },
+  { name: Topics.kb, partitions: 2 },
+  { name: Topics.findings, partitions: 4 },
+  { name: Topics.dlq, partitions: 1 },
+];
+
+/**
+ * Embedded mode's composition root: every target in one process, backends on local disk under
+ * Q2H_DATA_DIR (event log on LMDB, analytics on chDB, relational on PGlite). The only place that
+ * chooses adapters.
+ */
+export async function startEmbedded(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningQ2h> {
+  const dataDir = resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const metrics = createMetrics();
+  const serde = createSerde(localSchemaIds);
+  const log = await openLmdbEventLog({ path: join(dataDir, 'event-log') });
+  await log.ensureTopics(TOPICS);
+  const analytics = await openChdbAnalytics(join(dataDir, 'analytics'));
+  const relational = openPgliteRelational(join(dataDir, 'relational'));
+
+  const accounts = new LocalAccounts(relational);
+  await accounts.migrate();
+  const generatedAdminPassword =
+    config.adminPassword || config.adminInitialPassword ? undefined : randomBytes(9).toString('base64url');
+  const created = await accounts.ensureAdmin(config.tenant, {
+    password: config.adminPassword,
+    initialPassword: config.adminInitialPassword ?? generatedAdminPassword ?? '',
+  });
+  const issuer = await openLocalTokenIssuer(join(dataDir, 'secrets', 'jwt-signing-key.pem'));
+
+  const query = await startQuery(config, { log, serde, analytics, relational, logger, metrics });
+  const ingest = startIngest(config, {
+    log,
+    serde,
+    logger,
+    metrics,
+    lookup: (tenant, id) => query.catalog.status(tenant, id),
+  });
+  const lagTimer = setInterval(async () => {
+    for (const [topic, lag] of Object.entries(await query.projector.lag().catch(() => ({})))) {
+      metrics.projectionLag.set({ topic }, lag);
+    }
+  }, 2000);
+  lagTimer.unref();
+
+  const app = createHttpApp({
+    logger,
+    metrics,
+    readiness: [
+      async () => ({ name: 'analytics', ok: await analytics.ping() }),
+      async () => ({ name: 'relational', ok: (await relational.raw('select 1')) !== undefined }),
+      async () => ({ name: 'event-log', ok: (await query.projector.lag()) !== undefined }),
+    ],
+  });
+  const auth = authRoutes({ accounts, issuer, tenant: config.tenant, ttlMinutes: config.tokenTtlMinutes });
+  const api = express.Router();
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  api.use(auth.publicRouter);
+  api.use(authenticate(issuer.verifier));
+  api.use(auth.router);
+  api.post('/imports', requireRole('admin', 'analyst'));
+  api.use(ingest.router);
+  api.use(requireRole('admin', 'analyst', 'viewer'), query.router);
+  app.use('/api', api);
+  app.use(staticWeb());
+  app.use(...problemHandlers(logger));
+
+  const server = await new Promise<Server>((resolveListen, reject) => {
+    const s = app.listen(config.port, config.host, () => resolveListen(s));
+    s.on('error', reject);
+  });
+  // Multi-GB uploads: no request timeout; idle sockets still time out.
+  server.requestTimeout = 0;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
+  return {
+    server,
+    url: `http://localhost:${port}`,
+    generatedAdminPassword: created ? generatedAdminPassword : undefined,
+    importsIdle: () => ingest.service.idle(),
+    async close() {
+      clearInterval(lagTimer);
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await ingest.service.idle();
+      await query.projector.stop();
+      await log.close();
+      await relational.destroy();
+      await analytics.close();
+    },
+  };
+}

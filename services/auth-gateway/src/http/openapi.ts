@@ -1,0 +1,210 @@
+/** The API as OpenAPI 3.1, served at /api/openapi.json (the web client is checked against it). */
+const problem = { $ref: '#/components/schemas/Problem' };
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problem } },
+});
+const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const secured = [{ bearer: [] }];
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'q2h API',
+    version: '1.0.0',
+    description: 'Vulnerability reports in, findings out. Errors are RFC 9457 problem bodies.',
+  },
+  servers: [{ url: '/api' }],
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    schemas: {
+      Problem: {
+        type: 'object',
+        required: ['type', 'title', 'status', 'detail'],
+        properties: {
+          type: { type: 'string' },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          detail: { type: 'string' },
+          line: { type: 'integer' },
+          field: { type: 'string' },
+        },
+      },
+      Session: {
+        type: 'object',
+        required: ['token', 'mustChangePassword', 'user'],
+        properties: {
+          token: { type: 'string' },
+          mustChangePassword: { type: 'boolean' },
+          user: {
+            type: 'object',
+            properties: { username: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } },
+          },
+        },
+      },
+      CoherenceResult: {
+        type: 'object',
+        required: ['check', 'expected', 'actual', 'level'],
+        properties: {
+          check: { type: 'string' },
+          entity: { type: ['string', 'null'] },
+          expected: { type: 'string' },
+          actual: { type: 'string' },
+          level: { enum: ['ok', 'warning', 'error'] },
+        },
+      },
+      Import: {
+        type: 'object',
+        required: ['id', 'filename', 'dialect', 'status', 'rowsDone', 'bytesDone', 'bytesTotal', 'findings', 'coherence'],
+        properties: {
+          id: { type: 'string' },
+          filename: { type: 'string' },
+          dialect: { type: 'string' },
+          encoding: { type: 'string' },
+          status: { enum: ['accepted', 'processing', 'done', 'failed'] },
+          rowsDone: { type: 'integer' },
+          bytesDone: { type: 'integer' },
+          bytesTotal: { type: 'integer' },
+          findings: { type: 'integer' },
+          hosts: { type: 'integer' },
+          createdAt: { type: 'string', format: 'date-time' },
+          scannedAt: { type: 'string', format: 'date-time' },
+          error: { type: 'object', properties: { line: { type: 'integer' }, reason: { type: 'string' } } },
+          declared: {
+            type: 'object',
+            properties: { totalVulns: { type: ['integer', 'null'] }, activeHosts: { type: ['integer', 'null'] } },
+          },
+          coherence: { type: 'array', items: { $ref: '#/components/schemas/CoherenceResult' } },
+          coherenceLevel: { enum: ['ok', 'warning', 'error'] },
+        },
+      },
+      Overview: {
+        type: 'object',
+        required: ['findings', 'hosts', 'critical', 'bySeverity', 'topVulns', 'topHosts'],
+        properties: {
+          findings: { type: 'integer' },
+          hosts: { type: 'integer' },
+          critical: { type: 'integer', description: 'findings of severity 4 and 5 within the filter' },
+          bySeverity: { type: 'object', additionalProperties: { type: 'integer' } },
+          topVulns: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { qid: { type: 'string' }, title: { type: 'string' }, severity: { type: 'integer' }, hosts: { type: 'integer' } },
+            },
+          },
+          topHosts: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { ip: { type: 'string' }, dns: { type: 'string' }, findings: { type: 'integer' } },
+            },
+          },
+        },
+      },
+    },
+  },
+  paths: {
+    '/auth/login': {
+      post: {
+        summary: 'Log in with a local account',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['username', 'password'],
+                properties: { username: { type: 'string' }, password: { type: 'string' } },
+              },
+            },
+          },
+        },
+        responses: {
+          200: json({ $ref: '#/components/schemas/Session' }),
+          401: problemResponse('wrong username or password'),
+          423: problemResponse('locked after repeated failures'),
+        },
+      },
+    },
+    '/auth/password': {
+      post: {
+        summary: 'Change your password',
+        security: secured,
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['currentPassword', 'newPassword'],
+                properties: { currentPassword: { type: 'string' }, newPassword: { type: 'string', minLength: 12 } },
+              },
+            },
+          },
+        },
+        responses: {
+          200: json({ $ref: '#/components/schemas/Session' }),
+          401: problemResponse('current password wrong'),
+          422: problemResponse('new password too weak'),
+        },
+      },
+    },
+    '/me': {
+      get: {
+        summary: 'Who am I',
+        security: secured,
+        responses: { 200: json({ type: 'object' }), 401: problemResponse('not logged in') },
+      },
+    },
+    '/imports': {
+      get: {
+        summary: 'Import history, newest first',
+        security: secured,
+        responses: {
+          200: json({ type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Import' } } } }),
+        },
+      },
+      post: {
+        summary: 'Upload a report (admin, analyst); parsed in the background',
+        security: secured,
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } },
+            },
+          },
+        },
+        responses: {
+          202: json({ type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' } } }, 'Accepted'),
+          200: json({ type: 'object' }, 'The same content was imported before: its import, nothing counted twice'),
+          400: problemResponse('malformed multipart request'),
+          403: problemResponse('role not allowed'),
+          413: problemResponse('over Q2H_MAX_UPLOAD_MB'),
+          415: problemResponse('not multipart/form-data'),
+          422: problemResponse('empty, binary or unrecognised file'),
+        },
+      },
+    },
+    '/imports/{id}': {
+      get: {
+        summary: 'One import with progress, error and coherence checks',
+        security: secured,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: json({ $ref: '#/components/schemas/Import' }), 404: problemResponse('unknown import') },
+      },
+    },
+    '/overview': {
+      get: {
+        summary: 'KPIs, severity split and top tables over the latest state',
+        security: secured,
+        parameters: [
+          { name: 'severities', in: 'query', schema: { type: 'string', example: '4,5' } },
+          { name: 'report', in: 'query', schema: { type: 'string' }, description: 'only findings observed in this import' },
+        ],
+        responses: { 200: json({ $ref: '#/components/schemas/Overview' }), 400: problemResponse('invalid filter') },
+      },
+    },
+  },
+} as const;

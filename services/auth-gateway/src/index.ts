@@ -1,0 +1,1 @@
+export { type RunningQ2h, startEmbedded } from './compose.ts';

@@ -1,0 +1,159 @@
+import {
+  type DataTopic,
+  eventIdOf,
+  type FindingObserved,
+  type ImportEvent,
+  type TopicEvents,
+  Topics,
+  type VulnerabilityDefined,
+} from '@q2h/contracts';
+import { checkCoherence } from './coherence.ts';
+import type { Dialect } from './dialects/sniff-dialect.ts';
+import { parseReport } from './parse-report.ts';
+import type { TextEncoding } from './text-encoding.ts';
+
+export interface ImportJob {
+  readonly tenant: string;
+  readonly importId: string;
+  readonly sequence: number;
+  readonly filename: string;
+  readonly path: string;
+  readonly sha256: string;
+  readonly bytesTotal: number;
+  readonly dialect: Dialect;
+  readonly encoding: TextEncoding;
+}
+
+/** Where an import's events go: resolves when they are durable on the event log. */
+export interface EventPublisher {
+  publish<T extends DataTopic>(topic: T, events: readonly TopicEvents[T][]): Promise<void>;
+}
+
+export type ImportOutcome =
+  | { kind: 'completed'; findings: number }
+  | { kind: 'failed'; line: number | null; reason: string };
+
+const PROGRESS_EVERY_MS = 1000;
+
+export function importAccepted(job: ImportJob, now: number): ImportEvent {
+  return {
+    type: 'ImportAccepted',
+    eventId: eventIdOf(job.importId, 'accepted'),
+    tenant: job.tenant,
+    importId: job.importId,
+    occurredAt: now,
+    sequence: job.sequence,
+    filename: job.filename,
+    sha256: job.sha256,
+    dialect: job.dialect,
+    encoding: job.encoding,
+    bytesTotal: job.bytesTotal,
+  };
+}
+
+/**
+ * Parses the stored report and publishes its events: VulnerabilityDefined once per QID, FindingObserved
+ * per detail row, ImportProgressed every second, then CoherenceChecked and ImportCompleted (or
+ * ImportFailed with the line and reason). Publishing awaits durability, which is the backpressure.
+ */
+export async function runImport(
+  job: ImportJob,
+  deps: { publisher: EventPublisher; now?: () => number; onRows?: (rows: number, bytes: number) => void },
+): Promise<ImportOutcome> {
+  const now = deps.now ?? Date.now;
+  const base = { tenant: job.tenant, importId: job.importId };
+  let ordinal = 0;
+  let lastProgress = now();
+  let lastBytes = 0;
+
+  const outcome = await parseReport(job.path, { dialect: job.dialect, encoding: job.encoding }, {
+    accept: async (findings, vulnerabilities, bytesDone) => {
+      const at = now();
+      if (vulnerabilities.length > 0) {
+        const kb: VulnerabilityDefined[] = vulnerabilities.map((v) => ({
+          type: 'VulnerabilityDefined',
+          ...base,
+          eventId: eventIdOf(job.importId, `kb:${v.source}:${v.vulnKey}`),
+          occurredAt: at,
+          ...v,
+        }));
+        await deps.publisher.publish(Topics.kb, kb);
+      }
+      const events: FindingObserved[] = findings.map((f) => {
+        const event: FindingObserved = {
+          type: 'FindingObserved',
+          ...base,
+          eventId: eventIdOf(job.importId, ordinal),
+          occurredAt: at,
+          ordinal,
+          findingKey: `${job.tenant}|${f.ip}|${f.source}:${f.vulnKey}|${f.port ?? ''}|${f.protocol}`,
+          // Newest detection wins in the latest state; without a date, the import's acceptance time.
+          scannedAt: f.lastDetected ?? job.sequence,
+          ...f,
+        };
+        ordinal++;
+        return event;
+      });
+      await deps.publisher.publish(Topics.findings, events);
+      deps.onRows?.(events.length, bytesDone - lastBytes);
+      lastBytes = bytesDone;
+      if (at - lastProgress >= PROGRESS_EVERY_MS) {
+        lastProgress = at;
+        await deps.publisher.publish(Topics.imports, [
+          {
+            type: 'ImportProgressed',
+            ...base,
+            eventId: eventIdOf(job.importId, `progress:${ordinal}`),
+            occurredAt: at,
+            rowsDone: ordinal,
+            bytesDone,
+            bytesTotal: job.bytesTotal,
+          },
+        ]);
+      }
+      return 'continue';
+    },
+  });
+
+  const at = now();
+  if (outcome.kind !== 'ok') {
+    const failure = outcome.kind === 'failed' ? outcome : { line: null, reason: 'stopped' };
+    await deps.publisher.publish(Topics.imports, [
+      {
+        type: 'ImportFailed',
+        ...base,
+        eventId: eventIdOf(job.importId, 'failed'),
+        occurredAt: at,
+        reason: failure.reason,
+        line: failure.line,
+        rowsDone: ordinal,
+      },
+    ]);
+    return { kind: 'failed', line: failure.line, reason: failure.reason };
+  }
+  const closing: ImportEvent[] = [];
+  if (outcome.declared) {
+    closing.push({
+      type: 'CoherenceChecked',
+      ...base,
+      eventId: eventIdOf(job.importId, 'coherence'),
+      occurredAt: at,
+      results: checkCoherence(outcome.declared, outcome.observed),
+    });
+  }
+  closing.push({
+    type: 'ImportCompleted',
+    ...base,
+    eventId: eventIdOf(job.importId, 'completed'),
+    occurredAt: at,
+    rowsDone: outcome.rows,
+    bytesDone: outcome.bytes,
+    findings: ordinal,
+    hosts: outcome.observed.perIp.size,
+    scannedAt: outcome.declared?.reportDate ?? null,
+    declaredTotalVulns: outcome.declared?.totalVulns ?? null,
+    declaredActiveHosts: outcome.declared?.activeHosts ?? null,
+  });
+  await deps.publisher.publish(Topics.imports, closing);
+  return { kind: 'completed', findings: ordinal };
+}

@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import type { Serde } from '@q2h/contracts';
+import type { EventLog } from '@q2h/event-log';
+import type { Config, Logger, Metrics } from '@q2h/platform';
+import { logEventPublisher } from './adapters/log-event-publisher.ts';
+import { importsRouter } from './http/imports-routes.ts';
+import { type ImportLookup, ImportService } from './import-service.ts';
+
+export { importIdOf } from './http/imports-routes.ts';
+export type { ImportLookup, ImportStatus } from './import-service.ts';
+export { ImportService } from './import-service.ts';
+
+/** The ingest target: the upload route and the import jobs behind it. */
+export function startIngest(
+  config: Config,
+  deps: { log: EventLog; serde: Serde; lookup: ImportLookup; logger: Logger; metrics: Metrics },
+) {
+  const service = new ImportService({
+    publisher: logEventPublisher(deps.log, deps.serde, deps.metrics),
+    lookup: deps.lookup,
+    logger: deps.logger.child({ target: 'ingest' }),
+    metrics: deps.metrics,
+  });
+  const router = importsRouter(service, {
+    uploadDir: join(config.dataDir, 'uploads'),
+    maxUploadBytes: config.maxUploadBytes,
+  });
+  return { router, service };
+}

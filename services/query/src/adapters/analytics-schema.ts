@@ -1,0 +1,43 @@
+import type { Analytics } from '@q2h/analytics';
+
+/**
+ * The read models in ClickHouse SQL (the projector owns them). Times are epoch milliseconds (Int64):
+ * the same JSON numbers the events carry, no time-zone parsing in the hot path.
+ * - findings_history: every observation; ReplacingMergeTree on (import, ordinal) so a redelivered
+ *   event collapses into the one it repeats.
+ * - findings_latest: one row per finding key, newest scan wins (version = scan time); fed from
+ *   history only when an import completes, so a failed import never counts.
+ */
+const statements = [
+  `CREATE TABLE IF NOT EXISTS findings_history (
+    tenant LowCardinality(String), import_id String, ordinal UInt64, line UInt64,
+    finding_key String, source LowCardinality(String), vuln_key String, severity UInt8,
+    vuln_type LowCardinality(String), ip String, dns String, netbios String, os String, host_id String,
+    tracking_method LowCardinality(String), port Nullable(UInt16), protocol LowCardinality(String),
+    fqdn String, ssl Bool, status LowCardinality(String), first_detected Nullable(Int64),
+    last_detected Nullable(Int64), times_detected Nullable(UInt32), scanned_at Int64, results String,
+    observed_at Int64
+  ) ENGINE = ReplacingMergeTree ORDER BY (tenant, import_id, ordinal)`,
+  `CREATE TABLE IF NOT EXISTS findings_latest (
+    tenant LowCardinality(String), finding_key String, import_id String, source LowCardinality(String),
+    vuln_key String, severity UInt8, vuln_type LowCardinality(String), ip String, dns String,
+    netbios String, os String, port Nullable(UInt16), protocol LowCardinality(String),
+    status LowCardinality(String), first_detected Nullable(Int64), last_detected Nullable(Int64),
+    times_detected Nullable(UInt32), scanned_at Int64, version UInt64
+  ) ENGINE = ReplacingMergeTree(version) ORDER BY (tenant, finding_key)`,
+  `CREATE TABLE IF NOT EXISTS knowledge (
+    tenant LowCardinality(String), source LowCardinality(String), vuln_key String, title String,
+    severity UInt8, vuln_type LowCardinality(String), category String, cves Array(String),
+    vendor_references String, cvss_base Nullable(Float32), cvss_vector String,
+    cvss3_base Nullable(Float32), cvss3_vector String, threat String, impact String, solution String,
+    pci_vuln Bool, import_id String, version UInt64
+  ) ENGINE = ReplacingMergeTree(version) ORDER BY (tenant, source, vuln_key)`,
+  `CREATE TABLE IF NOT EXISTS assets (
+    tenant LowCardinality(String), ip String, dns String, netbios String, os String,
+    last_import_id String, version UInt64
+  ) ENGINE = ReplacingMergeTree(version) ORDER BY (tenant, ip)`,
+];
+
+export async function createAnalyticsSchema(analytics: Analytics): Promise<void> {
+  for (const sql of statements) await analytics.command(sql);
+}

@@ -1,0 +1,77 @@
+import type { Analytics } from '@q2h/analytics';
+
+export interface OverviewFilter {
+  tenant: string;
+  severities: number[];
+  report?: string;
+}
+
+export interface Overview {
+  findings: number;
+  hosts: number;
+  critical: number;
+  bySeverity: Record<'1' | '2' | '3' | '4' | '5', number>;
+  topVulns: { qid: string; title: string; severity: number; hosts: number }[];
+  topHosts: { ip: string; dns: string; findings: number }[];
+}
+
+/**
+ * The open findings of the latest state that match a filter: one row per finding key (FINAL applies
+ * "newest scan wins"), findings the scanner reports as Fixed left out, optionally only the keys one
+ * report observed.
+ */
+export function latestStateQuery(filter: OverviewFilter): { sql: string; params: Record<string, unknown> } {
+  const report = filter.report
+    ? `AND finding_key IN (SELECT finding_key FROM findings_history
+         WHERE tenant = {tenant:String} AND import_id = {report:String})`
+    : '';
+  return {
+    sql: `SELECT * FROM findings_latest FINAL
+          WHERE tenant = {tenant:String} AND severity IN {severities:Array(UInt8)} AND status != 'Fixed' ${report}`,
+    params: { tenant: filter.tenant, severities: filter.severities, report: filter.report ?? '' },
+  };
+}
+
+export async function overviewQuery(analytics: Analytics, filter: OverviewFilter): Promise<Overview> {
+  const latest = latestStateQuery(filter);
+  const { params } = latest;
+  const [totals, bySeverity, topVulns, topHosts] = await Promise.all([
+    analytics.query<{ findings: string; hosts: string; critical: string }>(
+      `SELECT count() AS findings, uniqExact(ip) AS hosts, countIf(severity >= 4) AS critical FROM (${latest.sql})`,
+      params,
+    ),
+    analytics.query<{ severity: number; n: string }>(
+      `SELECT severity, count() AS n FROM (${latest.sql}) GROUP BY severity`,
+      params,
+    ),
+    analytics.query<{ qid: string; title: string; severity: number; hosts: string }>(
+      `SELECT f.vuln_key AS qid, k.title AS title, f.severity AS severity, f.hosts AS hosts
+       FROM (SELECT vuln_key, max(severity) AS severity, uniqExact(ip) AS hosts FROM (${latest.sql})
+             GROUP BY vuln_key ORDER BY hosts DESC, severity DESC, vuln_key LIMIT 10) AS f
+       LEFT JOIN (SELECT vuln_key, argMax(title, version) AS title FROM knowledge
+                  WHERE tenant = {tenant:String} GROUP BY vuln_key) AS k ON k.vuln_key = f.vuln_key
+       ORDER BY hosts DESC, severity DESC, qid`,
+      params,
+    ),
+    analytics.query<{ ip: string; dns: string; findings: string }>(
+      `SELECT ip, any(dns) AS dns, count() AS findings FROM (${latest.sql})
+       GROUP BY ip ORDER BY findings DESC, ip LIMIT 10`,
+      params,
+    ),
+  ]);
+  const counts = new Map(bySeverity.map((r) => [Number(r.severity), Number(r.n)]));
+  return {
+    findings: Number(totals[0]?.findings ?? 0),
+    hosts: Number(totals[0]?.hosts ?? 0),
+    critical: Number(totals[0]?.critical ?? 0),
+    bySeverity: {
+      '1': counts.get(1) ?? 0,
+      '2': counts.get(2) ?? 0,
+      '3': counts.get(3) ?? 0,
+      '4': counts.get(4) ?? 0,
+      '5': counts.get(5) ?? 0,
+    },
+    topVulns: topVulns.map((v) => ({ qid: v.qid, title: v.title, severity: Number(v.severity), hosts: Number(v.hosts) })),
+    topHosts: topHosts.map((h) => ({ ip: h.ip, dns: h.dns, findings: Number(h.findings) })),
+  };
+}

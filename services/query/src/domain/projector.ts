@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Analytics } from '@q2h/analytics';
+import {
+  type DataTopic,
+  type FindingObserved,
+  type ImportEvent,
+  type Serde,
+  type TopicEvents,
+  Topics,
+  type VulnerabilityDefined,
+} from '@q2h/contracts';
+import type { Consumer, EventLog, StoredRecord } from '@q2h/event-log';
+import type { Logger, Metrics } from '@q2h/platform';
+import type { Relational } from '@q2h/relational';
+
+/** A step's outcome (PostHog's ingestion style): bad data goes to the DLQ with its reason, never a throw. */
+export type StepResult<T> = { kind: 'ok'; value: T } | { kind: 'dlq'; reason: string } | { kind: 'drop'; reason: string };
+
+export interface ProjectorDeps {
+  log: EventLog;
+  serde: Serde;
+  analytics: Analytics;
+  relational: Relational;
+  tmpDir: string;
+  logger: Logger;
+  metrics: Metrics;
+  /** How long an ImportCompleted may wait for its findings to be projected before it is retried. */
+  completionWaitMs?: number;
+}
+
+const GROUP = 'q2h-projector';
+
+/**
+ * Events → read models. Each topic has its own consumer; offsets are committed by the event log only
+ * after the handler's writes resolved, and every write is idempotent (deterministic keys, Replacing
+ * tables, upserts), so a redelivered batch or a restart mid-batch never double counts.
+ */
+export class Projector {
+  private consumers: Consumer[] = [];
+
+  constructor(private readonly deps: ProjectorDeps) {}
+
+  async start(): Promise<void> {
+    await mkdir(this.deps.tmpDir, { recursive: true });
+    const { log } = this.deps;
+    this.consumers = [
+      log.consume(`${GROUP}-findings`, Topics.findings, (r) => this.timed(Topics.findings, r, (e) => this.findings(e)), {
+        maxBatch: 4000,
+      }),
+      log.consume(`${GROUP}-kb`, Topics.kb, (r) => this.timed(Topics.kb, r, (e) => this.knowledge(e)), { maxBatch: 2000 }),
+      log.consume(`${GROUP}-imports`, Topics.imports, (r) => this.timed(Topics.imports, r, (e) => this.imports(e)), {
+        maxBatch: 100,
+      }),
+    ];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.stop()));
+  }
+
+  /** Records appended but not yet projected, per topic. */
+  async lag(): Promise<Record<string, number>> {
+    const topics = [Topics.findings, Topics.kb, Topics.imports];
+    const lags = await Promise.all(this.consumers.map((c) => c.lag()));
+    return Object.fromEntries(topics.map((t, i) => [t, lags[i] ?? 0]));
+  }
+
+  private async timed<T extends DataTopic>(
+    topic: T,
+    records: readonly StoredRecord[],
+    project: (events: TopicEvents[T][]) => Promise<void>,
+  ): Promise<void> {
+    const end = this.deps.metrics.projectionDuration.startTimer({ topic });
+    const events: TopicEvents[T][] = [];
+    for (const record of records) {
+      const decoded = this.decode(topic, record);
+      if (decoded.kind === 'ok') events.push(decoded.value);
+      else if (decoded.kind === 'dlq') await this.deadLetter(record, decoded.reason);
+    }
+    if (events.length > 0) await project(events);
+    end();
+  }
+
+  private decode<T extends DataTopic>(topic: T, record: StoredRecord): StepResult<TopicEvents[T]> {
+    return this.deps.serde.decode(topic, record.value);
+  }
+
+  private async deadLetter(record: StoredRecord, reason: string): Promise<void> {
+    this.deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason }, 'to DLQ');
+    this.deps.metrics.dlqRecords.inc({ topic: record.topic });
+    await this.deps.log.publish(Topics.dlq, [
+      {
+        key: record.key,
+        value: record.value,
+        headers: {
+          error: reason,
+          sourceTopic: record.topic,
+          sourcePartition: String(record.partition),
+          sourceOffset: String(record.offset),
+        },
+      },
+    ]);
+  }
+
+  private async findings(events: FindingObserved[]): Promise<void> {
+    await this.insertRows(
+      'findings_history',
+      events.map((e) => [
+        e.tenant, e.importId, e.ordinal, e.line, e.findingKey, e.source, e.vulnKey, e.severity, e.vulnType,
+        e.ip, e.dns, e.netbios, e.os, e.hostId, e.trackingMethod, e.port, e.protocol, e.fqdn, e.ssl, e.status,
+        e.firstDetected, e.lastDetected, e.timesDetected, e.scannedAt, e.results, e.occurredAt,
+      ]),
+    );
+  }
+
+  private async knowledge(events: VulnerabilityDefined[]): Promise<void> {
+    await this.insertRows(
+      'knowledge',
+      events.map((e) => [
+        e.tenant, e.source, e.vulnKey, e.title, e.severity, e.vulnType, e.category, e.cves, e.vendorReferences,
+        e.cvssBase, e.cvssVector, e.cvss3Base, e.cvss3Vector, e.threat, e.impact, e.solution, e.pciVuln,
+        e.importId, e.occurredAt,
+      ]),
+    );
+  }
+
+  /** chDB's fastest load path: JSONCompactEachRow in a temp file, then INSERT … SELECT FROM file(). */
+  private async insertRows(table: string, rows: unknown[][]): Promise<void> {
+    const path = join(this.deps.tmpDir, `${table}-${randomUUID()}.json`);
+    let text = '';
+    for (const row of rows) text += `${JSON.stringify(row)}\n`;
+    await writeFile(path, text);
+    try {
+      await this.deps.analytics.insertFile(table, path, 'JSONCompactEachRow');
+    } finally {
+      await rm(path, { force: true });
+    }
+  }
+
+  private async imports(events: ImportEvent[]): Promise<void> {
+    for (const event of events) await this.importEvent(event);
+  }
+
+  private async importEvent(event: ImportEvent): Promise<void> {
+    const db = this.deps.relational;
+    const at = new Date(event.occurredAt);
+    const where = { tenant: event.tenant, id: event.importId };
+    switch (event.type) {
+      case 'ImportAccepted':
+        await db('imports')
+          .insert({
+            ...where,
+            filename: event.filename,
+            dialect: event.dialect,
+            encoding: event.encoding,
+            sha256: event.sha256,
+            sequence: event.sequence,
+            status: 'accepted',
+            bytes_total: event.bytesTotal,
+            rows_done: 0,
+            bytes_done: 0,
+            findings: 0,
+            hosts: 0,
+            error_line: null,
+            error_reason: null,
+            created_at: at,
+            updated_at: at,
+          })
+          .onConflict(['tenant', 'id'])
+          .merge();
+        await db('coherence_results').where({ tenant: event.tenant, import_id: event.importId }).delete();
+        return;
+      case 'ImportProgressed':
+        await db('imports')
+          .where(where)
+          .whereIn('status', ['accepted', 'processing'])
+          .update({ status: 'processing', rows_done: event.rowsDone, bytes_done: event.bytesDone, updated_at: at });
+        return;
+      case 'CoherenceChecked':
+        await db.transaction(async (trx) => {
+          await trx('coherence_results').where({ tenant: event.tenant, import_id: event.importId }).delete();
+          if (event.results.length > 0) {
+            await trx.batchInsert(
+              'coherence_results',
+              event.results.map((r, position) => ({ tenant: event.tenant, import_id: event.importId, position, ...r })),
+              500,
+            );
+          }
+        });
+        return;
+      case 'ImportFailed':
+        this.deps.metrics.importsFinished.inc({ outcome: 'failed' });
+        await db('imports').where(where).update({
+          status: 'failed',
+          error_line: event.line,
+          error_reason: event.reason,
+          rows_done: event.rowsDone,
+          updated_at: at,
+        });
+        return;
+      case 'ImportCompleted':
+        await this.waitForFindings(event.tenant, event.importId, event.findings);
+        await this.promoteToLatest(event.tenant, event.importId, event.occurredAt);
+        this.deps.metrics.importsFinished.inc({ outcome: 'done' });
+        await db('imports').where(where).update({
+          status: 'done',
+          rows_done: event.rowsDone,
+          bytes_done: event.bytesDone,
+          findings: event.findings,
+          hosts: event.hosts,
+          scanned_at: event.scannedAt,
+          declared_total_vulns: event.declaredTotalVulns,
+          declared_active_hosts: event.declaredActiveHosts,
+          updated_at: at,
+        });
+    }
+  }
+
+  /** The findings consumer runs beside this one: "done" waits until every finding of the import is in. */
+  private async waitForFindings(tenant: string, importId: string, expected: number): Promise<void> {
+    const deadline = Date.now() + (this.deps.completionWaitMs ?? 600_000);
+    for (;;) {
+      const [row] = await this.deps.analytics.query<{ n: string }>(
+        'SELECT uniqExact(ordinal) AS n FROM findings_history WHERE tenant = {tenant:String} AND import_id = {importId:String}',
+        { tenant, importId },
+      );
+      if (Number(row?.n ?? 0) >= expected) return;
+      if (Date.now() > deadline) throw new Error(`import ${importId}: findings still being projected; will retry`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** The import's findings become the latest state of their keys (newest scan wins) and refresh its assets. */
+  private async promoteToLatest(tenant: string, importId: string, version: number): Promise<void> {
+    const params = { tenant, importId, version };
+    await this.deps.analytics.command(
+      `INSERT INTO findings_latest
+       SELECT tenant, finding_key, import_id, source, vuln_key, severity, vuln_type, ip, dns, netbios, os, port,
+              protocol, status, first_detected, last_detected, times_detected, scanned_at, toUInt64(scanned_at)
+       FROM findings_history FINAL WHERE tenant = {tenant:String} AND import_id = {importId:String}`,
+      params,
+    );
+    await this.deps.analytics.command(
+      `INSERT INTO assets
+       SELECT tenant, ip, any(dns), any(netbios), any(os), import_id, {version:UInt64}
+       FROM findings_history WHERE tenant = {tenant:String} AND import_id = {importId:String}
+       GROUP BY tenant, ip, import_id`,
+      params,
+    );
+  }
+}

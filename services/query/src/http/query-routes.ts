@@ -1,0 +1,37 @@
+import type { Analytics } from '@q2h/analytics';
+import { ProblemError, problem } from '@q2h/platform';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { ImportCatalog } from '../domain/import-catalog.ts';
+import { overviewQuery } from '../domain/overview-query.ts';
+
+const OverviewParams = z.object({
+  severities: z
+    .string()
+    .regex(/^[1-5](,[1-5])*$/, 'a comma-separated list of severities 1 to 5, e.g. 4,5')
+    .optional()
+    .transform((s) => (s ? [...new Set(s.split(',').map(Number))] : [1, 2, 3, 4, 5])),
+  report: z.string().regex(/^[0-9a-f]{24}$/, 'an import id').optional(),
+});
+
+/** The dashboard read API: import catalog and overview. */
+export function queryRouter(deps: { catalog: ImportCatalog; analytics: Analytics }): Router {
+  const router = Router();
+  router.get('/imports', async (req, res) => {
+    res.json({ items: await deps.catalog.list(req.principal!.tenant) });
+  });
+  router.get('/imports/:id', async (req, res) => {
+    const view = await deps.catalog.get(req.principal!.tenant, req.params.id);
+    if (!view) throw new ProblemError(problem(404, 'import-not-found', `no import ${req.params.id}`));
+    res.json(view);
+  });
+  router.get('/overview', async (req, res) => {
+    const parsed = OverviewParams.safeParse(req.query);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ProblemError(problem(400, 'invalid-filter', `${issue?.path.join('.')}: ${issue?.message}`, { field: issue?.path.join('.') }));
+    }
+    res.json(await overviewQuery(deps.analytics, { tenant: req.principal!.tenant, ...parsed.data }));
+  });
+  return router;
+}

@@ -1,0 +1,34 @@
+import { join } from 'node:path';
+import type { Analytics } from '@q2h/analytics';
+import type { Serde } from '@q2h/contracts';
+import type { EventLog } from '@q2h/event-log';
+import type { Config, Logger, Metrics } from '@q2h/platform';
+import type { Relational } from '@q2h/relational';
+import { createAnalyticsSchema } from './adapters/analytics-schema.ts';
+import { migrateCatalog } from './adapters/relational-schema.ts';
+import { ImportCatalog } from './domain/import-catalog.ts';
+import { Projector } from './domain/projector.ts';
+import { queryRouter } from './http/query-routes.ts';
+
+export { latestStateQuery, overviewQuery } from './domain/overview-query.ts';
+export type { ImportView } from './domain/import-catalog.ts';
+export { ImportCatalog, Projector };
+
+export interface QueryDeps {
+  log: EventLog;
+  serde: Serde;
+  analytics: Analytics;
+  relational: Relational;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** Creates the read models (idempotent), then starts the projector and the read API. */
+export async function startQuery(config: Config, deps: QueryDeps, options: { projector: boolean } = { projector: true }) {
+  await createAnalyticsSchema(deps.analytics);
+  await migrateCatalog(deps.relational);
+  const catalog = new ImportCatalog(deps.relational);
+  const projector = new Projector({ ...deps, tmpDir: join(config.dataDir, 'tmp'), logger: deps.logger.child({ target: 'projector' }) });
+  if (options.projector) await projector.start();
+  return { router: queryRouter({ catalog, analytics: deps.analytics }), catalog, projector };
+}
