@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** Every setting comes from the environment and is validated at start, with one message per bad value. */
 const ConfigSchema = z.object({
-  Q2H_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  Q2H_PORT: z.coerce.number().int().min(0, '0 picks a free port').max(65535).default(8080),
   Q2H_HOST: z.string().min(1).default('0.0.0.0'),
   Q2H_DATA_DIR: z.string().min(1).default('./data'),
   Q2H_TENANT: z

@@ -21,6 +21,8 @@ export interface RunningQ2h {
   url: string;
   /** Set when the bootstrap admin was created now with a generated password (printed once). */
   generatedAdminPassword: string | undefined;
+  /** Local accounts (user administration has no API yet: tests and operators' scripts use this). */
+  accounts: LocalAccounts;
   /** Resolves when every import in flight has been parsed and published. */
   importsIdle(): Promise<void>;
   close(): Promise<void>;
@@ -111,6 +113,7 @@ export async function startEmbedded(config: Config, logger: Logger = createLogge
     server,
     url: `http://localhost:${port}`,
     generatedAdminPassword: created ? generatedAdminPassword : undefined,
+    accounts,
     importsIdle: () => ingest.service.idle(),
     async close() {
       clearInterval(lagTimer);

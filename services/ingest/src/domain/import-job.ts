@@ -1,4 +1,5 @@
 import {
+  type CoherenceResult,
   type DataTopic,
   eventIdOf,
   type FindingObserved,
@@ -34,6 +35,15 @@ export type ImportOutcome =
   | { kind: 'failed'; line: number | null; reason: string };
 
 const PROGRESS_EVERY_MS = 1000;
+
+/** A report that parses but holds no finding is valid, and said loudly: users lose days to silent zeros. */
+const ZERO_FINDINGS: CoherenceResult = {
+  check: 'zero-findings',
+  entity: null,
+  expected: 'at least 1 finding',
+  actual: '0 findings: check that this is the export you meant',
+  level: 'warning',
+};
 
 export function importAccepted(job: ImportJob, now: number): ImportEvent {
   return {
@@ -132,13 +142,17 @@ export async function runImport(
     return { kind: 'failed', line: failure.line, reason: failure.reason };
   }
   const closing: ImportEvent[] = [];
-  if (outcome.declared) {
+  const results = [
+    ...(outcome.declared ? checkCoherence(outcome.declared, outcome.observed) : []),
+    ...(ordinal === 0 ? [ZERO_FINDINGS] : []),
+  ];
+  if (results.length > 0) {
     closing.push({
       type: 'CoherenceChecked',
       ...base,
       eventId: eventIdOf(job.importId, 'coherence'),
       occurredAt: at,
-      results: checkCoherence(outcome.declared, outcome.observed),
+      results,
     });
   }
   closing.push({

@@ -1,0 +1,211 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type RunningQ2h, startEmbedded } from '@q2h/auth-gateway';
+import { createLogger, loadConfig } from '@q2h/platform';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const scans = fileURLToPath(new URL('../../../shared/fixtures/scans/', import.meta.url));
+const fourHosts = readFileSync(`${scans}qualys_scan_report/scan_report_4_hosts.csv`);
+const ADMIN_PASSWORD = 'admin-password-for-tests';
+
+let q2h: RunningQ2h;
+let adminToken: string;
+
+async function call(path: string, init: RequestInit & { token?: string } = {}) {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
+  const response = await fetch(`${q2h.url}${path}`, { ...init, headers });
+  const text = await response.text();
+  const body = text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
+  return { status: response.status, type: response.headers.get('content-type') ?? '', body };
+}
+
+async function login(username: string, password: string) {
+  return call('/api/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+}
+
+function upload(content: Uint8Array | string, filename: string, token = adminToken) {
+  const form = new FormData();
+  form.append('file', new Blob([content]), filename);
+  return call('/api/imports', { method: 'POST', body: form, token });
+}
+
+async function waitForImport(id: string) {
+  for (let i = 0; i < 600; i++) {
+    const { body } = await call(`/api/imports/${id}`, { token: adminToken });
+    if (body.status === 'done' || body.status === 'failed') return body;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`import ${id} did not finish`);
+}
+
+const overview = async (query = '') => (await call(`/api/overview${query}`, { token: adminToken })).body;
+
+function expectProblem(response: { status: number; type: string; body: Record<string, unknown> }, status: number) {
+  expect(response.status).toBe(status);
+  expect(response.type).toContain('application/problem+json');
+  expect(response.body).toMatchObject({ status, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+  expect(JSON.stringify(response.body)).not.toMatch(/\n\s+at /); // never a stack trace
+}
+
+beforeAll(async () => {
+  const loaded = loadConfig({
+    Q2H_PORT: '0',
+    Q2H_HOST: '127.0.0.1',
+    Q2H_DATA_DIR: mkdtempSync(join(tmpdir(), 'q2h-api-')),
+    Q2H_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    Q2H_MAX_UPLOAD_MB: '0.1',
+    Q2H_LOG_LEVEL: 'warn',
+  });
+  if (loaded.kind !== 'ok') throw new Error(loaded.problems.join());
+  q2h = await startEmbedded(loaded.config, createLogger('silent'));
+  adminToken = (await login('admin', ADMIN_PASSWORD)).body.token;
+});
+afterAll(async () => {
+  await q2h?.close();
+});
+
+describe('embedded API', () => {
+  it('given a Scan Report upload, then the import completes and the overview shows 11 findings, 4 hosts, 5 critical', async () => {
+    const accepted = await upload(fourHosts, 'scan_report_4_hosts.csv');
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{24}$/), status: 'accepted' });
+    const done = await waitForImport(accepted.body.id);
+    expect(done).toMatchObject({
+      status: 'done',
+      dialect: 'qualys-scan-report-csv',
+      findings: 11,
+      hosts: 4,
+      rowsDone: 11,
+      bytesDone: fourHosts.length,
+      bytesTotal: fourHosts.length,
+      declared: { totalVulns: 11, activeHosts: 4 },
+      coherenceLevel: 'ok',
+    });
+    expect(await overview()).toMatchObject({
+      findings: 11,
+      hosts: 4,
+      critical: 5,
+      bySeverity: { '1': 1, '2': 2, '3': 3, '4': 2, '5': 3 },
+    });
+    const critical = await overview('?severities=4,5');
+    expect(critical).toMatchObject({ findings: 5, critical: 5 });
+    expect(critical.topVulns[0]).toEqual({
+      qid: '91850',
+      title: 'Microsoft Windows Security Update for November 2026',
+      severity: 5,
+      hosts: 2,
+    });
+    expect(critical.topHosts.map((h: { ip: string }) => h.ip).sort()).toEqual(['10.20.0.11', '10.20.0.12', '10.20.0.13']);
+  });
+
+  it('given the same content uploaded again, then it is the same import and nothing counts twice', async () => {
+    const again = await upload(fourHosts, 'renamed-copy.csv');
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ status: 'done', duplicate: true });
+    expect((await overview()).findings).toBe(11);
+  });
+
+  it('given the incoherent report, then its coherence checks say what differs, at warning level', async () => {
+    const accepted = await upload(readFileSync(`${scans}qualys_scan_report/scan_report_incoherent.csv`), 'incoherent.csv');
+    const done = await waitForImport(accepted.body.id);
+    expect(done.status).toBe('done');
+    expect(done.coherenceLevel).toBe('warning');
+    expect(done.coherence).toContainEqual({ check: 'total-vulnerabilities', entity: null, expected: '13', actual: '11', level: 'warning' });
+    expect(done.coherence).toContainEqual(expect.objectContaining({ check: 'host-missing-in-detail', entity: '10.20.0.15' }));
+    // Same detail rows as the first report: same finding keys, still 11 findings in the latest state.
+    expect((await overview()).findings).toBe(11);
+    const narrowed = await overview(`?report=${accepted.body.id}`);
+    expect(narrowed.findings).toBe(11);
+  });
+
+  it('given a header-only file, then the import is done with 0 findings and flagged', async () => {
+    const accepted = await upload(readFileSync(`${scans}qualys/empty.csv`), 'empty.csv');
+    const done = await waitForImport(accepted.body.id);
+    expect(done).toMatchObject({ status: 'done', findings: 0, dialect: 'qualys-detection-csv', coherenceLevel: 'warning' });
+    expect(done.coherence).toContainEqual(expect.objectContaining({ check: 'zero-findings', level: 'warning' }));
+  });
+
+  it('given a file truncated inside a quoted field, then the import fails with the line and earlier data stays', async () => {
+    const text = fourHosts.toString('utf8');
+    // Cut two characters into a quoted field of the last row.
+    const accepted = await upload(text.slice(0, text.lastIndexOf('","') + 5), 'truncated.csv');
+    const failed = await waitForImport(accepted.body.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatchObject({ line: expect.any(Number), reason: expect.stringContaining('quoted field never closed') });
+    expect((await overview()).findings).toBe(11);
+  });
+
+  it('answers bad uploads with problem bodies and keeps serving', async () => {
+    expectProblem(await upload('name,email\nbob,bob@example.test\n', 'contacts.csv'), 422);
+    expectProblem(await upload('', 'empty.csv'), 422);
+    expectProblem(await upload(new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0, 0, 0x14, 0]), 'garbage.bin'), 422);
+    expectProblem(await upload(Buffer.alloc(200 * 1024, 'a'), 'huge.csv'), 413);
+    expectProblem(
+      await call('/api/imports', {
+        method: 'POST',
+        token: adminToken,
+        headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
+        body: '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nunterminated',
+      }),
+      400,
+    );
+    expectProblem(
+      await call('/api/imports', { method: 'POST', token: adminToken, headers: { 'content-type': 'text/csv' }, body: 'a,b' }),
+      415,
+    );
+    expect((await call('/healthz')).status).toBe(200);
+    expect((await overview()).findings).toBe(11);
+  });
+
+  it('rejects a wrong password with 401 and no hint which part was wrong', async () => {
+    const wrongPassword = await login('admin', 'not-the-password');
+    const unknownUser = await login('nobody', 'not-the-password');
+    expectProblem(wrongPassword, 401);
+    expect(unknownUser.body.detail).toBe(wrongPassword.body.detail);
+  });
+
+  it('answers 401 without a token, 403 to a viewer on an admin route, and 403 until a forced password change', async () => {
+    expectProblem(await call('/api/overview'), 401);
+    expectProblem(await call('/api/overview', { token: 'forged.token.value' }), 401);
+    await q2h.accounts.create('default', 'vera', 'vera-initial-pass', ['viewer']);
+    const first = await login('vera', 'vera-initial-pass');
+    expect(first.body.mustChangePassword).toBe(true);
+    expectProblem(await call('/api/overview', { token: first.body.token }), 403);
+    const changed = await call('/api/auth/password', {
+      method: 'POST',
+      token: first.body.token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ currentPassword: 'vera-initial-pass', newPassword: 'vera-new-password-1' }),
+    });
+    expect(changed.status).toBe(200);
+    const viewer = changed.body.token as string;
+    expect((await call('/api/overview', { token: viewer })).body.findings).toBe(11);
+    expectProblem(await upload(fourHosts, 'x.csv', viewer), 403);
+  });
+
+  it('validates filters and serves its OpenAPI 3.1 description', async () => {
+    expectProblem(await call('/api/overview?severities=9', { token: adminToken }), 400);
+    expectProblem(await call('/api/imports/unknown', { token: adminToken }), 404);
+    const doc = await call('/api/openapi.json');
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/auth/login', '/auth/password', '/imports', '/imports/{id}', '/overview']),
+    );
+  });
+
+  it('exposes Prometheus metrics of HTTP latency, ingest and publishing', async () => {
+    const metrics = await call('/metrics');
+    expect(metrics.body).toContain('q2h_http_request_duration_seconds_bucket');
+    const rows = /q2h_ingest_rows_total\{dialect="qualys-scan-report-csv"\} (\d+)/.exec(metrics.body)?.[1];
+    expect(Number(rows)).toBeGreaterThanOrEqual(22);
+    expect(metrics.body).toMatch(/q2h_events_published_total\{topic="q2h.findings.v1"\} \d+/);
+    expect(metrics.body).toContain('q2h_projection_lag_records');
+  });
+});
