@@ -190,6 +190,21 @@ describe('embedded API', () => {
     expectProblem(await upload(fourHosts, 'x.csv', viewer), 403);
   });
 
+  it('exports the latest-state findings of a filter as an Excel-friendly CSV', async () => {
+    const all = await call('/api/exports/findings.csv', { token: adminToken });
+    expect(all.status).toBe(200);
+    expect(all.type).toContain('text/csv');
+    const text = String(all.body); // fetch's text() drops the BOM; the raw bytes keep it
+    expect(text.startsWith('"IP","DNS"')).toBe(true);
+    const raw = await fetch(`${q2h.url}/api/exports/findings.csv`, { headers: { authorization: `Bearer ${adminToken}` } });
+    expect([...new Uint8Array(await raw.arrayBuffer()).subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows = text.trim().split('\r\n').filter((line) => /^"10\./.test(line));
+    expect(rows).toHaveLength(11);
+    const critical = String((await call('/api/exports/findings.csv?severities=4,5', { token: adminToken })).body);
+    expect(critical.trim().split('\r\n').filter((line) => /^"10\./.test(line))).toHaveLength(5);
+    expect(critical).toContain('"Microsoft Windows Security Update for November 2026","5"');
+  });
+
   it('validates filters and serves its OpenAPI 3.1 description', async () => {
     expectProblem(await call('/api/overview?severities=9', { token: adminToken }), 400);
     expectProblem(await call('/api/imports/unknown', { token: adminToken }), 404);

@@ -6,6 +6,7 @@ import { openChdbAnalytics } from '@q2h/analytics';
 import { createSerde, localSchemaIds, Topics } from '@q2h/contracts';
 import { openLmdbEventLog } from '@q2h/event-log';
 import { LocalAccounts, openLocalTokenIssuer } from '@q2h/identity';
+import { startExport } from '@q2h/export';
 import { startIngest } from '@q2h/ingest';
 import { type Config, createHttpApp, createLogger, createMetrics, type Logger, problemHandlers } from '@q2h/platform';
 import { startQuery } from '@q2h/query';
@@ -95,7 +96,7 @@ export async function startEmbedded(config: Config, logger: Logger = createLogge
   api.use(auth.router);
   api.post('/imports', requireRole('admin', 'analyst'));
   api.use(ingest.router);
-  api.use(requireRole('admin', 'analyst', 'viewer'), query.router);
+  api.use(requireRole('admin', 'analyst', 'viewer'), query.router, startExport({ analytics }).router);
   app.use('/api', api);
   app.use(staticWeb());
   app.use(...problemHandlers(logger));

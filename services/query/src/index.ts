@@ -10,7 +10,7 @@ import { ImportCatalog } from './domain/import-catalog.ts';
 import { Projector } from './domain/projector.ts';
 import { queryRouter } from './http/query-routes.ts';
 
-export { latestStateQuery, overviewQuery } from './domain/overview-query.ts';
+export { latestStateQuery, type OverviewFilter, overviewQuery } from './domain/overview-query.ts';
 export type { ImportView } from './domain/import-catalog.ts';
 export { ImportCatalog, Projector };
 

@@ -195,6 +195,20 @@ export const openApiDocument = {
         responses: { 200: json({ $ref: '#/components/schemas/Import' }), 404: problemResponse('unknown import') },
       },
     },
+    '/exports/findings.csv': {
+      get: {
+        summary: 'The findings of a filter as CSV (UTF-8 with BOM, formula cells neutralised), streamed',
+        security: secured,
+        parameters: [
+          { name: 'severities', in: 'query', schema: { type: 'string', example: '4,5' } },
+          { name: 'report', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: {
+          200: { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } },
+          400: problemResponse('invalid filter'),
+        },
+      },
+    },
     '/overview': {
       get: {
         summary: 'KPIs, severity split and top tables over the latest state',
