@@ -2,7 +2,7 @@
  * Embedded adapter of the event-log port on LMDB (lmdb-js).
  *
  * Layout: one LMDB environment (a directory) with three named sub-databases:
- * - `records`: key [topic, partition, offset] (ordered-binary) -> binary frame of one record (see encodeRecords);
+ * - `records`: key [topic, partition, offset] (ordered-binary) -> binary frame of one record (see FrameEncoder);
  * - `meta`:    ['topic', name] -> partition count, ['hwm', topic, partition] -> next offset (high watermark);
  * - `offsets`: [group, topic, partition] -> next offset to consume (committed offset).
  *
@@ -59,6 +59,9 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
   const root: RootDatabase = open({
     path: options.path,
     maxDbs: 8,
+    // 16 KB pages (new environments only): 1–3 KB records stay inline in leaf pages instead of taking
+    // overflow pages, and appends touch fewer pages; measured ~1.5x the publish rate of 4 KB pages.
+    pageSize: 16_384,
     // Explicitly durable: every commit is fsynced (see the module comment about overlappingSync).
     noSync: false,
     noMetaSync: false,
@@ -79,16 +82,17 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
     keyEncoding: 'ordered-binary',
   });
 
+  /** closing: no new consumers; closed: no new writes either (set once the consumers have stopped). */
+  let closing = false;
   let closed = false;
+  let closePromise: Promise<void> | undefined;
   const consumers = new Set<LmdbConsumer>();
   const pending = new Set<Promise<unknown>>();
   /** In-process wake-ups: consumers waiting for appends to a topic. */
   const waiters = new Map<string, Set<() => void>>();
   const frames = new FrameEncoder();
 
-  function assertOpen(): void {
-    if (closed) throw new Error('event log is closed');
-  }
+  const closedError = () => new Error('event-log: the log is closed');
 
   /** Awaits a write's commit and then its fsync. */
   async function durable<T>(write: Promise<T>): Promise<T> {
@@ -124,7 +128,9 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
       }
       const wake = () => {
         clearTimeout(timer);
-        waiters.get(topic)?.delete(wake);
+        const current = waiters.get(topic);
+        current?.delete(wake);
+        if (current?.size === 0) waiters.delete(topic);
         signal.wake = undefined;
         resolve();
       };
@@ -191,7 +197,14 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
         }
         let progressed = false;
         for (let p = 0; p < partitions && !this.stopped; p++) {
-          if (await this.consumePartition(p)) progressed = true;
+          try {
+            if (await this.consumePartition(p)) progressed = true;
+          } catch (error) {
+            // Reading or committing failed (not the handler): nothing was committed, try again later.
+            console.error(`event-log: consumer of group ${this.group} failed on ${this.topic}[${p}]`, error);
+            progressed = true;
+            await this.sleepUninterruptedByAppends(retryDelayMs);
+          }
         }
         if (!progressed && !this.stopped) await this.sleep(pollIntervalMs);
       }
@@ -204,7 +217,6 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
       const batch = readBatch(this.topic, partition, committed, this.maxBatch);
       const last = batch.at(-1);
       if (!last) return false;
-      await durable(offsets.put(offsetKey, last.offset + 1));
       for (;;) {
         try {
           await this.handle(batch);
@@ -295,28 +307,34 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
 
   return {
     ensureTopics(topics) {
-      assertOpen();
+      if (closed) return Promise.reject(closedError());
       return track(ensureTopicsNow(topics));
     },
     publish(topic, batch) {
-      assertOpen();
+      if (closed) return Promise.reject(closedError());
       if (batch.length === 0) return Promise.resolve();
       return track(publishNow(topic, batch));
     },
     consume(group, topic, handle, consumeOptions?: ConsumeOptions) {
-      assertOpen();
+      if (closing) throw closedError();
       const maxBatch = consumeOptions?.maxBatch ?? DEFAULT_MAX_BATCH;
       if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error('event-log: maxBatch must be >= 1');
       const consumer = new LmdbConsumer(group, topic, handle, maxBatch);
       consumers.add(consumer);
       return consumer;
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await Promise.all([...consumers].map((c) => c.stop()));
-      await Promise.allSettled([...pending]);
-      await root.close();
+    close() {
+      if (!closePromise) {
+        closing = true;
+        closePromise = (async () => {
+          // Handlers still running may publish (e.g. derived events): writes stay open until they are done.
+          await Promise.all([...consumers].map((c) => c.stop()));
+          closed = true;
+          await Promise.allSettled([...pending]);
+          await root.close();
+        })();
+      }
+      return closePromise;
     },
   };
 }
@@ -356,7 +374,8 @@ class FrameEncoder {
     const keyMax = record.key.length * 3;
     const headersMax = headersJson ? headersJson.length * 3 : 0;
     const max = 9 + keyMax + headersMax + record.value.length;
-    if (max > this.scratch.length) this.scratch = Buffer.allocUnsafeSlow(Math.max(max, this.scratch.length * 2));
+    if (max > this.scratch.length)
+      this.scratch = Buffer.allocUnsafeSlow(Math.max(max, this.scratch.length * 2));
     const buffer = this.scratch;
     buffer[0] = FRAME_V1;
     const keyLength = buffer.write(record.key, 5, 'utf8');
@@ -372,7 +391,9 @@ class FrameEncoder {
 
 function decodeRecord(topic: string, partition: number, offset: number, frame: Uint8Array): StoredRecord {
   if (frame[0] !== FRAME_V1) {
-    throw new Error(`event-log: unknown record frame version ${frame[0]} at ${topic}[${partition}]@${offset}`);
+    throw new Error(
+      `event-log: unknown record frame version ${frame[0]} at ${topic}[${partition}]@${offset}`,
+    );
   }
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const keyLength = view.getUint32(1);
@@ -381,10 +402,10 @@ function decodeRecord(topic: string, partition: number, offset: number, frame: U
   pos += keyLength;
   const headersLength = view.getUint32(pos);
   pos += 4;
-  // Copy the value out: it must not alias lmdb's buffers, and callers get a plain Uint8Array.
-  const valueStart = pos + headersLength;
-  const value = new Uint8Array(frame.byteLength - valueStart);
-  value.set(frame.subarray(valueStart));
+  // With encoding 'binary', lmdb-js hands out a fresh copy of each value (never its reused scratch buffer
+  // or the read-only map), so a plain Uint8Array view of the frame is safe and saves a second copy.
+  const valueStart = frame.byteOffset + pos + headersLength;
+  const value = new Uint8Array(frame.buffer, valueStart, frame.byteOffset + frame.byteLength - valueStart);
   if (headersLength === 0) return { topic, partition, offset, key, value };
   const headers = JSON.parse(utf8Decoder.decode(frame.subarray(pos, pos + headersLength))) as Record<
     string,

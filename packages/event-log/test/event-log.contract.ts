@@ -1,7 +1,14 @@
 import { Buffer } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BatchHandler, ConsumeOptions, Consumer, EventLog, LogRecord, StoredRecord } from '../src/event-log.ts';
+import type {
+  BatchHandler,
+  ConsumeOptions,
+  Consumer,
+  EventLog,
+  LogRecord,
+  StoredRecord,
+} from '../src/event-log.ts';
 
 export interface EventLogFixture {
   log: EventLog;
@@ -129,30 +136,51 @@ export function eventLogContract(name: string, make: () => Promise<EventLogFixtu
       }
     });
 
-    it('Given a handler that throws, When the batch fails, Then the same records are delivered again and committed only after the handler resolves', async () => {
+    it('Given a handler that throws, When the batch fails, Then nothing is committed and the same records are delivered again', async () => {
       const topic = await topicWith(1);
       await log.publish(
         topic,
         ['a', 'b', 'c', 'd', 'e'].map((body) => record('k', body)),
       );
       const group = unique('group');
-      const calls: { offsets: number[]; ok: boolean }[] = [];
+      const calls: { offsets: number[]; lag: number }[] = [];
       const handled: StoredRecord[] = [];
-      const consumer = consume(group, topic, async (records) => {
-        const ok = calls.length > 0;
-        calls.push({ offsets: records.map((r) => r.offset), ok });
-        if (!ok) throw new Error('boom (expected by the test)');
+      const consumer: Consumer = consume(group, topic, async (records) => {
+        calls.push({ offsets: records.map((r) => r.offset), lag: await consumer.lag() });
+        if (calls.length <= 2) throw new Error('boom (expected by the test)');
         handled.push(...records);
       });
       await waitFor(() => handled.length >= 5, 'the redelivered records');
 
-      const failed = calls[0]!;
-      const retried = calls[1]!;
-      expect(failed.ok).toBe(false);
-      expect(retried.offsets[0]).toBe(failed.offsets[0]);
-      for (const offset of failed.offsets) expect(handled.map((r) => r.offset)).toContain(offset);
+      const [failed, failedAgain, retried] = calls;
+      expect(failedAgain!.offsets[0]).toBe(failed!.offsets[0]);
+      expect(retried!.offsets[0]).toBe(failed!.offsets[0]);
+      expect(failed!.lag).toBe(5);
+      expect(failedAgain!.lag).toBe(5); // the failed call committed nothing
+      for (const offset of failed!.offsets) expect(handled.map((r) => r.offset)).toContain(offset);
       expect(handled.map(bodyOf)).toEqual(['a', 'b', 'c', 'd', 'e']);
       await waitFor(async () => (await consumer.lag()) === 0, 'the commit after the successful retry');
+    });
+
+    it('Given a consumer whose handler keeps throwing, When it is stopped and another consumer of the group starts, Then that one gets the records again', async () => {
+      const topic = await topicWith(2);
+      await log.publish(
+        topic,
+        Array.from({ length: 20 }, (_, i) => record(`k${i}`, String(i))),
+      );
+      const group = unique('group');
+      let failures = 0;
+      const failing = consume(group, topic, async () => {
+        failures++;
+        throw new Error('boom (expected by the test)');
+      });
+      await waitFor(() => failures >= 2, 'two failed deliveries');
+      await failing.stop();
+
+      const { seen, consumer } = collect(group, topic);
+      await waitFor(() => seen.length >= 20, 'every record, again');
+      expect(seen.map(bodyOf).sort()).toEqual(Array.from({ length: 20 }, (_, i) => String(i)).sort());
+      await waitFor(async () => (await consumer.lag()) === 0, 'lag 0');
     });
 
     it('Given a handler that has not resolved yet, When lag is asked, Then the records count as uncommitted until it resolves, and lag drops to 0', async () => {
@@ -170,11 +198,13 @@ export function eventLogContract(name: string, make: () => Promise<EventLogFixtu
         calls++;
         await gate;
       });
-      await waitFor(() => calls > 0, 'the first handler call');
-      await pause(100);
-      expect(await consumer.lag()).toBe(30);
-
-      release();
+      try {
+        await waitFor(() => calls > 0, 'the first handler call');
+        await pause(100);
+        expect(await consumer.lag()).toBe(30);
+      } finally {
+        release(); // else stopping the consumer after a failed expectation would wait forever
+      }
       await waitFor(async () => (await consumer.lag()) === 0, 'lag 0');
 
       await log.publish(topic, [record('k-late', 'late')]);
@@ -217,6 +247,51 @@ export function eventLogContract(name: string, make: () => Promise<EventLogFixtu
       expect(await second.consumer.lag()).toBe(0);
     });
 
+    it('Given a handler in flight, When stop() is called, Then it resolves only after the handler finished and its records are committed', async () => {
+      const topic = await topicWith(1);
+      await log.publish(
+        topic,
+        Array.from({ length: 10 }, (_, i) => record('k', String(i))),
+      );
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let started = 0;
+      let finished = 0;
+      let handled = 0;
+      const group = unique('group');
+      const consumer = consume(group, topic, async (records) => {
+        started++;
+        await gate;
+        handled += records.length;
+        finished++;
+      });
+      let stopped = false;
+      try {
+        await waitFor(() => started > 0, 'the handler call');
+        const stopping = consumer.stop().then(() => {
+          stopped = true;
+        });
+        await pause(150);
+        expect(stopped).toBe(false);
+        release();
+        await stopping;
+      } finally {
+        release();
+      }
+      expect(finished).toBe(started);
+      const callsAtStop = started;
+      await pause(150);
+      expect(started).toBe(callsAtStop); // nothing delivered after stop() resolved
+
+      // What the stopped consumer handled is committed: the group's next consumer gets only the rest.
+      const next = collect(group, topic);
+      await waitFor(() => handled + next.seen.length >= 10, 'the rest of the records');
+      await pause(150);
+      expect(handled + next.seen.length).toBe(10);
+    });
+
     it('Given two groups, When both consume the topic, Then each gets every record', async () => {
       const topic = await topicWith(2);
       await log.publish(
@@ -249,7 +324,11 @@ export function eventLogContract(name: string, make: () => Promise<EventLogFixtu
 
     it('Given records with and without headers, When consumed, Then the headers come back as published', async () => {
       const topic = await topicWith(1);
-      const headers = { 'content-type': 'application/vnd.q2h+avro', schema: 'FindingObserved@3', note: 'été ✓' };
+      const headers = {
+        'content-type': 'application/vnd.q2h+avro',
+        schema: 'FindingObserved@3',
+        note: 'été ✓',
+      };
       await log.publish(topic, [record('k', 'with', headers), record('k', 'without')]);
       const { seen } = collect(unique('group'), topic);
       await waitFor(() => seen.length >= 2, 'both records');

@@ -61,7 +61,11 @@ interface Ack {
 }
 
 /** Runs the child publisher; `onAck` sees every acknowledged record as soon as its line arrives. */
-function runPublisher(dir: string, count: number | undefined, onAck: (ack: Ack, child: ChildProcess) => void) {
+function runPublisher(
+  dir: string,
+  count: number | undefined,
+  onAck: (ack: Ack, child: ChildProcess) => void,
+) {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', publisherScript, dir, ...(count === undefined ? [] : [String(count)])],
@@ -102,7 +106,9 @@ describe('LMDB event log', () => {
 
   it('Given an unknown topic, When records are published to it, Then publish rejects', async () => {
     const log = await open(tempDir());
-    await expect(log.publish('nope', [{ key: 'k', value: new Uint8Array([1]) }])).rejects.toThrow(/unknown topic/);
+    await expect(log.publish('nope', [{ key: 'k', value: new Uint8Array([1]) }])).rejects.toThrow(
+      /unknown topic/,
+    );
     await log.close();
   });
 
@@ -136,6 +142,32 @@ describe('LMDB event log', () => {
     }
     for (const records of perPartition.values()) {
       expect(records.map((r) => r.offset).sort((a, b) => a - b)).toEqual(records.map((_, i) => i));
+    }
+    await log.close();
+  });
+
+  it('Given concurrent publish calls, When they complete, Then every record got its own offset, dense per partition', async () => {
+    const log = await open(tempDir());
+    await log.ensureTopics([{ name: 't', partitions: 3 }]);
+    await Promise.all(
+      Array.from({ length: 8 }, (_, call) =>
+        log.publish(
+          't',
+          Array.from({ length: 50 }, (_, i) => ({ key: `k${i % 11}`, value: new Uint8Array([call, i]) })),
+        ),
+      ),
+    );
+    const all = await readAll(log, 't');
+    expect(all.size).toBe(400);
+    for (let p = 0; p < 3; p++) {
+      const offsets = [...all.values()].filter((r) => r.partition === p).map((r) => r.offset);
+      expect(offsets.sort((a, b) => a - b)).toEqual(offsets.map((_, i) => i));
+    }
+    // Each call's records of one key stay in call order.
+    for (let call = 0; call < 8; call++) {
+      const mine = [...all.values()].filter((r) => r.value[0] === call && r.key === 'k3');
+      const byOffset = mine.sort((a, b) => a.offset - b.offset).map((r) => r.value[1]);
+      expect(byOffset).toEqual([...byOffset].sort((a, b) => a! - b!));
     }
     await log.close();
   });

@@ -1,0 +1,284 @@
+// The one typed client of the q2h HTTP API (see /api/openapi.json on the server).
+// Errors are RFC 9457 problem bodies; they surface as ApiError with the problem attached.
+
+import { auth } from '../stores/auth';
+
+export interface User {
+  username: string;
+  roles: string[];
+}
+
+export interface LoginRequest {
+  username: string;
+  password: string;
+}
+
+export interface LoginResponse {
+  token: string;
+  mustChangePassword: boolean;
+  user: User;
+}
+
+export interface PasswordChangeRequest {
+  currentPassword: string;
+  newPassword: string;
+}
+
+export interface PasswordChangeResponse {
+  token: string;
+  mustChangePassword: boolean;
+}
+
+export interface Me {
+  username: string;
+  roles: string[];
+  tenant: string;
+  mustChangePassword: boolean;
+}
+
+export type ImportStatus = 'accepted' | 'processing' | 'done' | 'failed';
+export type CoherenceLevel = 'ok' | 'warning' | 'error';
+
+export interface CoherenceResult {
+  check: string;
+  entity?: string | null;
+  expected: number | string | null;
+  actual: number | string | null;
+  level: CoherenceLevel;
+}
+
+export interface ImportError {
+  line?: number | null;
+  reason: string;
+}
+
+export interface DeclaredTotals {
+  totalVulns: number | null;
+  activeHosts: number | null;
+}
+
+export interface ImportView {
+  id: string;
+  filename: string;
+  dialect: string | null;
+  encoding?: string;
+  status: ImportStatus;
+  rowsDone: number;
+  bytesDone: number;
+  bytesTotal: number;
+  findings: number;
+  /** Distinct hosts in the detail rows (when the server reports it). */
+  hosts?: number;
+  createdAt: string;
+  updatedAt?: string;
+  /** The report's own date, from its preamble. */
+  scannedAt?: string;
+  error?: ImportError | null;
+  declared?: DeclaredTotals | null;
+  /** Full results on GET /api/imports/{id}; the list may leave them out and send only `coherenceLevel`. */
+  coherence: CoherenceResult[];
+  coherenceLevel?: CoherenceLevel;
+}
+
+export interface ImportAccepted {
+  id: string;
+  status: ImportStatus;
+}
+
+export interface ImportList {
+  items: ImportView[];
+}
+
+export type Severity = 1 | 2 | 3 | 4 | 5;
+
+export interface TopVuln {
+  qid: string | number;
+  title: string;
+  severity: number;
+  hosts: number;
+}
+
+export interface TopHost {
+  ip: string;
+  dns: string | null;
+  findings: number;
+}
+
+export interface Overview {
+  findings: number;
+  hosts: number;
+  critical: number;
+  bySeverity: Partial<Record<'1' | '2' | '3' | '4' | '5', number>>;
+  topVulns: TopVuln[];
+  topHosts: TopHost[];
+}
+
+export interface OverviewQuery {
+  severities: readonly number[];
+  report?: string | null;
+}
+
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: Problem;
+
+  constructor(status: number, problem: Problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+/** The message to show a user for any error thrown by the client. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export interface ApiClientOptions {
+  baseUrl?: string;
+  getToken: () => string | null;
+  /** Called on a 401 from an authenticated call (the session is gone or expired). */
+  onUnauthorized: () => void;
+}
+
+function parseProblem(status: number, statusText: string, text: string): Problem {
+  if (text) {
+    try {
+      const body = JSON.parse(text) as unknown;
+      if (body && typeof body === 'object') return body as Problem;
+    } catch {
+      // not JSON: fall through
+    }
+  }
+  return { status, title: statusText || `HTTP ${status}`, detail: text || undefined };
+}
+
+export class ApiClient {
+  private readonly baseUrl: string;
+
+  constructor(private readonly options: ApiClientOptions) {
+    this.baseUrl = options.baseUrl ?? '';
+  }
+
+  private headers(auth: boolean, json: boolean): Record<string, string> {
+    const h: Record<string, string> = { Accept: 'application/json' };
+    if (json) h['Content-Type'] = 'application/json';
+    const token = auth ? this.options.getToken() : null;
+    if (token) h['Authorization'] = `Bearer ${token}`;
+    return h;
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    opts: {
+      body?: unknown;
+      auth?: boolean;
+      signal?: AbortSignal;
+      /** A 401 that is an answer about the request (e.g. wrong current password), not an expired session. */
+      formError401?: (problem: Problem) => boolean;
+    } = {},
+  ): Promise<T> {
+    const auth = opts.auth ?? true;
+    const res = await fetch(this.baseUrl + path, {
+      method,
+      headers: this.headers(auth, opts.body !== undefined),
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      signal: opts.signal,
+    });
+    const text = await res.text();
+    if (!res.ok) {
+      const problem = parseProblem(res.status, res.statusText, text);
+      if (res.status === 401 && auth && !opts.formError401?.(problem)) this.options.onUnauthorized();
+      throw new ApiError(res.status, problem);
+    }
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  login(body: LoginRequest): Promise<LoginResponse> {
+    return this.request('POST', '/api/auth/login', { body, auth: false });
+  }
+
+  changePassword(body: PasswordChangeRequest): Promise<PasswordChangeResponse> {
+    // The server answers a wrong current password with 401 invalid-credentials: show it on the form.
+    return this.request('POST', '/api/auth/password', {
+      body,
+      formError401: (p) => (p.type ?? '').endsWith('invalid-credentials'),
+    });
+  }
+
+  me(): Promise<Me> {
+    return this.request('GET', '/api/me');
+  }
+
+  listImports(signal?: AbortSignal): Promise<ImportList> {
+    return this.request('GET', '/api/imports', { signal });
+  }
+
+  getImport(id: string, signal?: AbortSignal): Promise<ImportView> {
+    return this.request('GET', `/api/imports/${encodeURIComponent(id)}`, { signal });
+  }
+
+  overview(query: OverviewQuery, signal?: AbortSignal): Promise<Overview> {
+    const params = new URLSearchParams();
+    params.set('severities', [...query.severities].sort().join(','));
+    if (query.report) params.set('report', query.report);
+    return this.request('GET', `/api/overview?${params.toString()}`, { signal });
+  }
+
+  /**
+   * Upload a scan file (multipart field `file`). Uses XMLHttpRequest because fetch cannot
+   * report upload progress; `onProgress` receives 0..1.
+   */
+  uploadImport(file: File, onProgress?: (fraction: number) => void): Promise<ImportAccepted> {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', `${this.baseUrl}/api/imports`);
+      for (const [k, v] of Object.entries(this.headers(true, false))) xhr.setRequestHeader(k, v);
+      xhr.upload.onprogress = (e) => {
+        if (e.lengthComputable && e.total > 0) onProgress?.(e.loaded / e.total);
+      };
+      xhr.onload = () => {
+        if (xhr.status >= 200 && xhr.status < 300) {
+          onProgress?.(1);
+          try {
+            resolve(JSON.parse(xhr.responseText) as ImportAccepted);
+          } catch {
+            reject(new ApiError(xhr.status, { title: 'Invalid response from server' }));
+          }
+          return;
+        }
+        if (xhr.status === 401) this.options.onUnauthorized();
+        reject(new ApiError(xhr.status, parseProblem(xhr.status, xhr.statusText, xhr.responseText)));
+      };
+      xhr.onerror = () =>
+        reject(new ApiError(0, { title: 'Network error', detail: 'Upload failed: network error' }));
+      xhr.onabort = () => reject(new ApiError(0, { title: 'Aborted', detail: 'Upload cancelled' }));
+      const form = new FormData();
+      form.append('file', file, file.name);
+      xhr.send(form);
+    });
+  }
+}
+
+let unauthorizedHandler: () => void = () => {};
+
+/** The router installs this so a 401 anywhere sends the user back to /login. */
+export function setUnauthorizedHandler(handler: () => void): void {
+  unauthorizedHandler = handler;
+}
+
+export const api = new ApiClient({
+  getToken: () => auth.token,
+  onUnauthorized: () => unauthorizedHandler(),
+});

@@ -1,0 +1,35 @@
+import { computed } from 'vue';
+import { api } from '../api/client';
+import { auth, clearSession, setSession } from '../stores/auth';
+
+/** Session actions: login, forced password change, logout, reload of the current user. */
+export function useAuth() {
+  const isAuthenticated = computed(() => auth.token !== null);
+  const username = computed(() => auth.user?.username ?? '');
+  const roles = computed(() => auth.user?.roles ?? []);
+
+  async function login(username: string, password: string): Promise<{ mustChangePassword: boolean }> {
+    const res = await api.login({ username, password });
+    setSession(res.token, res.user, res.mustChangePassword);
+    return { mustChangePassword: res.mustChangePassword };
+  }
+
+  async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    const res = await api.changePassword({ currentPassword, newPassword });
+    setSession(res.token, auth.user, res.mustChangePassword);
+  }
+
+  function logout(): void {
+    clearSession();
+  }
+
+  return { auth, isAuthenticated, username, roles, login, changePassword, logout };
+}
+
+/** After a reload only the token is known: fetch who we are. Throws if the token is no longer valid. */
+export async function loadCurrentUser(): Promise<void> {
+  if (!auth.token || auth.user) return;
+  const me = await api.me();
+  auth.user = { username: me.username, roles: me.roles, tenant: me.tenant };
+  auth.mustChangePassword = me.mustChangePassword;
+}
