@@ -47,10 +47,18 @@ async function waitForImport(id: string) {
 
 const overview = async (query = '') => (await call(`/api/overview${query}`, { token: adminToken })).body;
 
-function expectProblem(response: { status: number; type: string; body: Record<string, unknown> }, status: number) {
+function expectProblem(
+  response: { status: number; type: string; body: Record<string, unknown> },
+  status: number,
+) {
   expect(response.status).toBe(status);
   expect(response.type).toContain('application/problem+json');
-  expect(response.body).toMatchObject({ status, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+  expect(response.body).toMatchObject({
+    status,
+    type: expect.any(String),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
   expect(JSON.stringify(response.body)).not.toMatch(/\n\s+at /); // never a stack trace
 }
 
@@ -102,7 +110,11 @@ describe('embedded API', () => {
       severity: 5,
       hosts: 2,
     });
-    expect(critical.topHosts.map((h: { ip: string }) => h.ip).sort()).toEqual(['10.20.0.11', '10.20.0.12', '10.20.0.13']);
+    expect(critical.topHosts.map((h: { ip: string }) => h.ip).sort()).toEqual([
+      '10.20.0.11',
+      '10.20.0.12',
+      '10.20.0.13',
+    ]);
   });
 
   it('given the same content uploaded again, then it is the same import and nothing counts twice', async () => {
@@ -113,12 +125,23 @@ describe('embedded API', () => {
   });
 
   it('given the incoherent report, then its coherence checks say what differs, at warning level', async () => {
-    const accepted = await upload(readFileSync(`${scans}qualys_scan_report/scan_report_incoherent.csv`), 'incoherent.csv');
+    const accepted = await upload(
+      readFileSync(`${scans}qualys_scan_report/scan_report_incoherent.csv`),
+      'incoherent.csv',
+    );
     const done = await waitForImport(accepted.body.id);
     expect(done.status).toBe('done');
     expect(done.coherenceLevel).toBe('warning');
-    expect(done.coherence).toContainEqual({ check: 'total-vulnerabilities', entity: null, expected: '13', actual: '11', level: 'warning' });
-    expect(done.coherence).toContainEqual(expect.objectContaining({ check: 'host-missing-in-detail', entity: '10.20.0.15' }));
+    expect(done.coherence).toContainEqual({
+      check: 'total-vulnerabilities',
+      entity: null,
+      expected: '13',
+      actual: '11',
+      level: 'warning',
+    });
+    expect(done.coherence).toContainEqual(
+      expect.objectContaining({ check: 'host-missing-in-detail', entity: '10.20.0.15' }),
+    );
     // Same detail rows as the first report: same finding keys, still 11 findings in the latest state.
     expect((await overview()).findings).toBe(11);
     const narrowed = await overview(`?report=${accepted.body.id}`);
@@ -128,8 +151,15 @@ describe('embedded API', () => {
   it('given a header-only file, then the import is done with 0 findings and flagged', async () => {
     const accepted = await upload(readFileSync(`${scans}qualys/empty.csv`), 'empty.csv');
     const done = await waitForImport(accepted.body.id);
-    expect(done).toMatchObject({ status: 'done', findings: 0, dialect: 'qualys-detection-csv', coherenceLevel: 'warning' });
-    expect(done.coherence).toContainEqual(expect.objectContaining({ check: 'zero-findings', level: 'warning' }));
+    expect(done).toMatchObject({
+      status: 'done',
+      findings: 0,
+      dialect: 'qualys-detection-csv',
+      coherenceLevel: 'warning',
+    });
+    expect(done.coherence).toContainEqual(
+      expect.objectContaining({ check: 'zero-findings', level: 'warning' }),
+    );
   });
 
   it('given a file truncated inside a quoted field, then the import fails with the line and earlier data stays', async () => {
@@ -138,7 +168,10 @@ describe('embedded API', () => {
     const accepted = await upload(text.slice(0, text.lastIndexOf('","') + 5), 'truncated.csv');
     const failed = await waitForImport(accepted.body.id);
     expect(failed.status).toBe('failed');
-    expect(failed.error).toMatchObject({ line: expect.any(Number), reason: expect.stringContaining('quoted field never closed') });
+    expect(failed.error).toMatchObject({
+      line: expect.any(Number),
+      reason: expect.stringContaining('quoted field never closed'),
+    });
     expect((await overview()).findings).toBe(11);
   });
 
@@ -157,7 +190,12 @@ describe('embedded API', () => {
       400,
     );
     expectProblem(
-      await call('/api/imports', { method: 'POST', token: adminToken, headers: { 'content-type': 'text/csv' }, body: 'a,b' }),
+      await call('/api/imports', {
+        method: 'POST',
+        token: adminToken,
+        headers: { 'content-type': 'text/csv' },
+        body: 'a,b',
+      }),
       415,
     );
     expect((await call('/healthz')).status).toBe(200);
@@ -196,12 +234,24 @@ describe('embedded API', () => {
     expect(all.type).toContain('text/csv');
     const text = String(all.body); // fetch's text() drops the BOM; the raw bytes keep it
     expect(text.startsWith('"IP","DNS"')).toBe(true);
-    const raw = await fetch(`${q2h.url}/api/exports/findings.csv`, { headers: { authorization: `Bearer ${adminToken}` } });
+    const raw = await fetch(`${q2h.url}/api/exports/findings.csv`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect([...new Uint8Array(await raw.arrayBuffer()).subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    const rows = text.trim().split('\r\n').filter((line) => /^"10\./.test(line));
+    const rows = text
+      .trim()
+      .split('\r\n')
+      .filter((line) => /^"10\./.test(line));
     expect(rows).toHaveLength(11);
-    const critical = String((await call('/api/exports/findings.csv?severities=4,5', { token: adminToken })).body);
-    expect(critical.trim().split('\r\n').filter((line) => /^"10\./.test(line))).toHaveLength(5);
+    const critical = String(
+      (await call('/api/exports/findings.csv?severities=4,5', { token: adminToken })).body,
+    );
+    expect(
+      critical
+        .trim()
+        .split('\r\n')
+        .filter((line) => /^"10\./.test(line)),
+    ).toHaveLength(5);
     expect(critical).toContain('"Microsoft Windows Security Update for November 2026","5"');
   });
 

@@ -79,7 +79,10 @@ export class LocalAccounts {
    * on every start with no forced change; otherwise the initial password must be changed at first login.
    * Resolves true when the admin was created now.
    */
-  async ensureAdmin(tenant: string, options: { password?: string | undefined; initialPassword: string }): Promise<boolean> {
+  async ensureAdmin(
+    tenant: string,
+    options: { password?: string | undefined; initialPassword: string },
+  ): Promise<boolean> {
     const existing = await this.db<UserRow>('users').where({ tenant, username: 'admin' }).first();
     if (options.password) {
       const hash = await hashPassword(options.password);

@@ -92,6 +92,7 @@ export interface RequestPrincipal {
 }
 
 declare global {
+  // biome-ignore lint/suspicious/noRedeclare: express' own augmentation point
   namespace Express {
     interface Request {
       principal?: RequestPrincipal;

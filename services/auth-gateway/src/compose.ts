@@ -5,10 +5,17 @@ import { join, resolve } from 'node:path';
 import { openChdbAnalytics } from '@q2h/analytics';
 import { createSerde, localSchemaIds, Topics } from '@q2h/contracts';
 import { openLmdbEventLog } from '@q2h/event-log';
-import { LocalAccounts, openLocalTokenIssuer } from '@q2h/identity';
 import { startExport } from '@q2h/export';
+import { LocalAccounts, openLocalTokenIssuer } from '@q2h/identity';
 import { startIngest } from '@q2h/ingest';
-import { type Config, createHttpApp, createLogger, createMetrics, type Logger, problemHandlers } from '@q2h/platform';
+import {
+  type Config,
+  createHttpApp,
+  createLogger,
+  createMetrics,
+  type Logger,
+  problemHandlers,
+} from '@q2h/platform';
 import { startQuery } from '@q2h/query';
 import { openPgliteRelational } from '@q2h/relational';
 import express from 'express';
@@ -42,7 +49,10 @@ const TOPICS = [
  * Q2H_DATA_DIR (event log on LMDB, analytics on chDB, relational on PGlite). The only place that
  * chooses adapters.
  */
-export async function startEmbedded(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningQ2h> {
+export async function startEmbedded(
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+): Promise<RunningQ2h> {
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
   const metrics = createMetrics();

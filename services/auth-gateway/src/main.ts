@@ -9,7 +9,9 @@ if (loaded.kind === 'invalid') {
 }
 const { config } = loaded;
 if (!config.targets.includes('all')) {
-  console.error(`q2h: Q2H_TARGETS=${config.targets.join(',')} needs distributed mode, which is not available yet; use "all"`);
+  console.error(
+    `q2h: Q2H_TARGETS=${config.targets.join(',')} needs distributed mode, which is not available yet; use "all"`,
+  );
   process.exit(2);
 }
 

@@ -15,7 +15,12 @@ export class ImportService {
   private readonly running = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly deps: { publisher: EventPublisher; lookup: ImportLookup; logger: Logger; metrics: Metrics },
+    private readonly deps: {
+      publisher: EventPublisher;
+      lookup: ImportLookup;
+      logger: Logger;
+      metrics: Metrics;
+    },
   ) {}
 
   async existing(tenant: string, importId: string): Promise<ImportStatus | undefined> {

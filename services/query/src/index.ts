@@ -10,8 +10,8 @@ import { ImportCatalog } from './domain/import-catalog.ts';
 import { Projector } from './domain/projector.ts';
 import { queryRouter } from './http/query-routes.ts';
 
-export { latestStateQuery, type OverviewFilter, overviewQuery } from './domain/overview-query.ts';
 export type { ImportView } from './domain/import-catalog.ts';
+export { latestStateQuery, type OverviewFilter, overviewQuery } from './domain/overview-query.ts';
 export { ImportCatalog, Projector };
 
 export interface QueryDeps {
@@ -24,11 +24,19 @@ export interface QueryDeps {
 }
 
 /** Creates the read models (idempotent), then starts the projector and the read API. */
-export async function startQuery(config: Config, deps: QueryDeps, options: { projector: boolean } = { projector: true }) {
+export async function startQuery(
+  config: Config,
+  deps: QueryDeps,
+  options: { projector: boolean } = { projector: true },
+) {
   await createAnalyticsSchema(deps.analytics);
   await migrateCatalog(deps.relational);
   const catalog = new ImportCatalog(deps.relational);
-  const projector = new Projector({ ...deps, tmpDir: join(config.dataDir, 'tmp'), logger: deps.logger.child({ target: 'projector' }) });
+  const projector = new Projector({
+    ...deps,
+    tmpDir: join(config.dataDir, 'tmp'),
+    logger: deps.logger.child({ target: 'projector' }),
+  });
   if (options.projector) await projector.start();
   return { router: queryRouter({ catalog, analytics: deps.analytics }), catalog, projector };
 }

@@ -5,19 +5,29 @@ import { z } from 'zod';
 import { PASSWORD_CHANGE_CLAIM } from './authenticate.ts';
 
 const Login = z.object({ username: z.string().min(1).max(200), password: z.string().min(1).max(1000) });
-const PasswordChange = z.object({ currentPassword: z.string().min(1).max(1000), newPassword: z.string().min(1).max(1000) });
+const PasswordChange = z.object({
+  currentPassword: z.string().min(1).max(1000),
+  newPassword: z.string().min(1).max(1000),
+});
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ProblemError(problem(400, 'invalid-body', `${issue?.path.join('.') || 'body'}: ${issue?.message}`));
+    throw new ProblemError(
+      problem(400, 'invalid-body', `${issue?.path.join('.') || 'body'}: ${issue?.message}`),
+    );
   }
   return parsed.data;
 }
 
 /** Local login (embedded mode): tokens signed by the gateway with Keycloak-shaped claims. */
-export function authRoutes(deps: { accounts: LocalAccounts; issuer: LocalTokenIssuer; tenant: string; ttlMinutes: number }) {
+export function authRoutes(deps: {
+  accounts: LocalAccounts;
+  issuer: LocalTokenIssuer;
+  tenant: string;
+  ttlMinutes: number;
+}) {
   const issue = (account: Account) =>
     deps.issuer.issue(
       {
@@ -37,10 +47,17 @@ export function authRoutes(deps: { accounts: LocalAccounts; issuer: LocalTokenIs
     const { username, password } = parse(Login, req.body);
     const result = await deps.accounts.login(deps.tenant, username, password);
     if (result.kind === 'locked') {
-      throw new ProblemError(problem(423, 'account-locked', 'too many failed logins: try again in a few minutes'));
+      throw new ProblemError(
+        problem(423, 'account-locked', 'too many failed logins: try again in a few minutes'),
+      );
     }
-    if (result.kind === 'invalid') throw new ProblemError(problem(401, 'invalid-credentials', 'wrong username or password'));
-    res.json({ token: await issue(result.account), mustChangePassword: result.account.mustChangePassword, user: user(result.account) });
+    if (result.kind === 'invalid')
+      throw new ProblemError(problem(401, 'invalid-credentials', 'wrong username or password'));
+    res.json({
+      token: await issue(result.account),
+      mustChangePassword: result.account.mustChangePassword,
+      user: user(result.account),
+    });
   });
 
   /** After authentication. */
@@ -48,9 +65,16 @@ export function authRoutes(deps: { accounts: LocalAccounts; issuer: LocalTokenIs
   router.post('/auth/password', express.json({ limit: '16kb' }), async (req, res) => {
     const { currentPassword, newPassword } = parse(PasswordChange, req.body);
     const principal = req.principal!;
-    const result = await deps.accounts.changePassword(principal.tenant, principal.userId, currentPassword, newPassword);
-    if (result.kind === 'invalid') throw new ProblemError(problem(401, 'invalid-credentials', 'the current password is wrong'));
-    if (result.kind === 'weak') throw new ProblemError(problem(422, 'weak-password', result.reason, { field: 'newPassword' }));
+    const result = await deps.accounts.changePassword(
+      principal.tenant,
+      principal.userId,
+      currentPassword,
+      newPassword,
+    );
+    if (result.kind === 'invalid')
+      throw new ProblemError(problem(401, 'invalid-credentials', 'the current password is wrong'));
+    if (result.kind === 'weak')
+      throw new ProblemError(problem(422, 'weak-password', result.reason, { field: 'newPassword' }));
     res.json({ token: await issue(result.account), mustChangePassword: false, user: user(result.account) });
   });
   router.get('/me', async (req, res) => {

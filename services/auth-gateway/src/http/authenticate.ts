@@ -11,14 +11,21 @@ export function authenticate(verifier: TokenVerifier): RequestHandler {
   return async (req, _res, next) => {
     const header = req.headers.authorization ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    if (!token) throw new ProblemError(problem(401, 'unauthenticated', 'log in first: send "Authorization: Bearer <token>"'));
+    if (!token)
+      throw new ProblemError(
+        problem(401, 'unauthenticated', 'log in first: send "Authorization: Bearer <token>"'),
+      );
     const verified = await verifier.verify(token);
-    if (verified.kind === 'rejected') throw new ProblemError(problem(401, 'invalid-token', `${verified.reason}; log in again`));
+    if (verified.kind === 'rejected')
+      throw new ProblemError(problem(401, 'invalid-token', `${verified.reason}; log in again`));
     const principal = principalOf(verified.claims);
-    if (principal.roles.length === 0) throw new ProblemError(problem(403, 'no-role', 'your account has no q2h role'));
+    if (principal.roles.length === 0)
+      throw new ProblemError(problem(403, 'no-role', 'your account has no q2h role'));
     const claims = verified.claims as unknown as Record<string, unknown>;
     if (claims[PASSWORD_CHANGE_CLAIM] === true && !ALLOWED_BEFORE_CHANGE.has(req.path)) {
-      throw new ProblemError(problem(403, 'password-change-required', 'change your password first (POST /api/auth/password)'));
+      throw new ProblemError(
+        problem(403, 'password-change-required', 'change your password first (POST /api/auth/password)'),
+      );
     }
     req.principal = principal;
     next();

@@ -4,7 +4,10 @@ const problemResponse = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: problem } },
 });
-const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const json = (schema: object, description = 'OK') => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const secured = [{ bearer: [] }];
 
 export const openApiDocument = {
@@ -55,7 +58,17 @@ export const openApiDocument = {
       },
       Import: {
         type: 'object',
-        required: ['id', 'filename', 'dialect', 'status', 'rowsDone', 'bytesDone', 'bytesTotal', 'findings', 'coherence'],
+        required: [
+          'id',
+          'filename',
+          'dialect',
+          'status',
+          'rowsDone',
+          'bytesDone',
+          'bytesTotal',
+          'findings',
+          'coherence',
+        ],
         properties: {
           id: { type: 'string' },
           filename: { type: 'string' },
@@ -72,7 +85,10 @@ export const openApiDocument = {
           error: { type: 'object', properties: { line: { type: 'integer' }, reason: { type: 'string' } } },
           declared: {
             type: 'object',
-            properties: { totalVulns: { type: ['integer', 'null'] }, activeHosts: { type: ['integer', 'null'] } },
+            properties: {
+              totalVulns: { type: ['integer', 'null'] },
+              activeHosts: { type: ['integer', 'null'] },
+            },
           },
           coherence: { type: 'array', items: { $ref: '#/components/schemas/CoherenceResult' } },
           coherenceLevel: { enum: ['ok', 'warning', 'error'] },
@@ -90,7 +106,12 @@ export const openApiDocument = {
             type: 'array',
             items: {
               type: 'object',
-              properties: { qid: { type: 'string' }, title: { type: 'string' }, severity: { type: 'integer' }, hosts: { type: 'integer' } },
+              properties: {
+                qid: { type: 'string' },
+                title: { type: 'string' },
+                severity: { type: 'integer' },
+                hosts: { type: 'integer' },
+              },
             },
           },
           topHosts: {
@@ -138,7 +159,10 @@ export const openApiDocument = {
               schema: {
                 type: 'object',
                 required: ['currentPassword', 'newPassword'],
-                properties: { currentPassword: { type: 'string' }, newPassword: { type: 'string', minLength: 12 } },
+                properties: {
+                  currentPassword: { type: 'string' },
+                  newPassword: { type: 'string', minLength: 12 },
+                },
               },
             },
           },
@@ -162,7 +186,10 @@ export const openApiDocument = {
         summary: 'Import history, newest first',
         security: secured,
         responses: {
-          200: json({ type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Import' } } } }),
+          200: json({
+            type: 'object',
+            properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Import' } } },
+          }),
         },
       },
       post: {
@@ -172,13 +199,23 @@ export const openApiDocument = {
           required: true,
           content: {
             'multipart/form-data': {
-              schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } },
+              schema: {
+                type: 'object',
+                required: ['file'],
+                properties: { file: { type: 'string', format: 'binary' } },
+              },
             },
           },
         },
         responses: {
-          202: json({ type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' } } }, 'Accepted'),
-          200: json({ type: 'object' }, 'The same content was imported before: its import, nothing counted twice'),
+          202: json(
+            { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' } } },
+            'Accepted',
+          ),
+          200: json(
+            { type: 'object' },
+            'The same content was imported before: its import, nothing counted twice',
+          ),
           400: problemResponse('malformed multipart request'),
           403: problemResponse('role not allowed'),
           413: problemResponse('over Q2H_MAX_UPLOAD_MB'),
@@ -192,7 +229,10 @@ export const openApiDocument = {
         summary: 'One import with progress, error and coherence checks',
         security: secured,
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { 200: json({ $ref: '#/components/schemas/Import' }), 404: problemResponse('unknown import') },
+        responses: {
+          200: json({ $ref: '#/components/schemas/Import' }),
+          404: problemResponse('unknown import'),
+        },
       },
     },
     '/exports/findings.csv': {
@@ -215,9 +255,17 @@ export const openApiDocument = {
         security: secured,
         parameters: [
           { name: 'severities', in: 'query', schema: { type: 'string', example: '4,5' } },
-          { name: 'report', in: 'query', schema: { type: 'string' }, description: 'only findings observed in this import' },
+          {
+            name: 'report',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'only findings observed in this import',
+          },
         ],
-        responses: { 200: json({ $ref: '#/components/schemas/Overview' }), 400: problemResponse('invalid filter') },
+        responses: {
+          200: json({ $ref: '#/components/schemas/Overview' }),
+          400: problemResponse('invalid filter'),
+        },
       },
     },
   },

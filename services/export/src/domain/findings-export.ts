@@ -2,6 +2,7 @@ import type { Analytics } from '@q2h/analytics';
 import { latestStateQuery, type OverviewFilter } from '@q2h/query';
 import { csvLine } from './csv-cell.ts';
 
+// biome-ignore format: a header row
 export const FINDINGS_COLUMNS = [
   'IP', 'DNS', 'NetBIOS', 'OS', 'QID', 'Title', 'Severity', 'Type', 'Port', 'Protocol', 'Status',
   'First Detected', 'Last Detected', 'Times Detected', 'Import',
@@ -48,6 +49,7 @@ export async function* findingsCsv(analytics: Analytics, filter: OverviewFilter)
     );
     let page = '';
     for (const r of rows) {
+      // biome-ignore format: FINDINGS_COLUMNS order
       page += csvLine([
         r.ip, r.dns, r.netbios, r.os, r.vuln_key, r.title, r.severity, r.vuln_type, r.port ?? '', r.protocol,
         r.status, isoDate(r.first_detected), isoDate(r.last_detected), r.times_detected ?? '', r.import_id,

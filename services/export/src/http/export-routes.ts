@@ -11,7 +11,10 @@ const Filter = z.object({
     .regex(/^[1-5](,[1-5])*$/, 'a comma-separated list of severities 1 to 5, e.g. 4,5')
     .optional()
     .transform((s) => (s ? [...new Set(s.split(',').map(Number))] : [1, 2, 3, 4, 5])),
-  report: z.string().regex(/^[0-9a-f]{24}$/, 'an import id').optional(),
+  report: z
+    .string()
+    .regex(/^[0-9a-f]{24}$/, 'an import id')
+    .optional(),
 });
 
 /** GET /exports/findings.csv: the findings of the overview's filter, streamed with backpressure. */
@@ -24,8 +27,14 @@ export function exportRouter(deps: { analytics: Analytics }): Router {
       throw new ProblemError(problem(400, 'invalid-filter', `${issue?.path.join('.')}: ${issue?.message}`));
     }
     res.status(200).type('text/csv; charset=utf-8');
-    res.setHeader('content-disposition', `attachment; filename="q2h-findings-${new Date().toISOString().slice(0, 10)}.csv"`);
-    for await (const chunk of findingsCsv(deps.analytics, { tenant: req.principal!.tenant, ...parsed.data })) {
+    res.setHeader(
+      'content-disposition',
+      `attachment; filename="q2h-findings-${new Date().toISOString().slice(0, 10)}.csv"`,
+    );
+    for await (const chunk of findingsCsv(deps.analytics, {
+      tenant: req.principal!.tenant,
+      ...parsed.data,
+    })) {
       if (!res.write(chunk)) await once(res, 'drain');
     }
     res.end();

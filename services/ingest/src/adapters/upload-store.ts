@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
-import Busboy from 'busboy';
 import type { IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import Busboy from 'busboy';
 
 export interface StoredUpload {
   path: string;
@@ -65,7 +65,10 @@ export async function storeUpload(
           await rm(path, { force: true });
           return { kind: 'too-large', limit: maxBytes };
         }
-        return { kind: 'ok', upload: { path, filename: info.filename || 'report', bytes, sha256: hash.digest('hex') } };
+        return {
+          kind: 'ok',
+          upload: { path, filename: info.filename || 'report', bytes, sha256: hash.digest('hex') },
+        };
       })();
     });
     busboy.on('close', () => resolve(pending ?? { kind: 'no-file' }));

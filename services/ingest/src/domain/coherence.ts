@@ -15,7 +15,13 @@ const MAX_HOST_RESULTS = 500;
 export function checkCoherence(declared: DeclaredTotals, observed: ObservedTotals): CoherenceResult[] {
   const results: CoherenceResult[] = [];
   const compare = (check: string, expected: number, actual: number, entity: string | null = null) =>
-    results.push({ check, entity, expected: String(expected), actual: String(actual), level: level(expected === actual) });
+    results.push({
+      check,
+      entity,
+      expected: String(expected),
+      actual: String(actual),
+      level: level(expected === actual),
+    });
 
   if (declared.totalVulns !== null) compare('total-vulnerabilities', declared.totalVulns, observed.rows);
   if (declared.activeHosts !== null) compare('active-hosts', declared.activeHosts, observed.perIp.size);
@@ -29,16 +35,34 @@ export function checkCoherence(declared: DeclaredTotals, observed: ObservedTotal
       const actual = observed.perIp.get(ip);
       if (actual === undefined) {
         mismatches++;
-        hostResults.push({ check: 'host-missing-in-detail', entity: ip, expected: `${expected} findings`, actual: 'absent', level: 'warning' });
+        hostResults.push({
+          check: 'host-missing-in-detail',
+          entity: ip,
+          expected: `${expected} findings`,
+          actual: 'absent',
+          level: 'warning',
+        });
       } else if (actual !== expected) {
         mismatches++;
-        hostResults.push({ check: 'host-count', entity: ip, expected: String(expected), actual: String(actual), level: 'warning' });
+        hostResults.push({
+          check: 'host-count',
+          entity: ip,
+          expected: String(expected),
+          actual: String(actual),
+          level: 'warning',
+        });
       }
     }
     for (const [ip, actual] of observed.perIp) {
       if (!declared.perIp.has(ip)) {
         mismatches++;
-        hostResults.push({ check: 'host-missing-in-summary', entity: ip, expected: 'absent', actual: `${actual} findings`, level: 'warning' });
+        hostResults.push({
+          check: 'host-missing-in-summary',
+          entity: ip,
+          expected: 'absent',
+          actual: `${actual} findings`,
+          level: 'warning',
+        });
       }
     }
     results.push({

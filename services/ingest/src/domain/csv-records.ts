@@ -14,7 +14,10 @@ export type CsvReadResult =
   | { kind: 'stopped'; records: number; bytes: number };
 
 /** Called for each parsed chunk of records; return 'stop' to end reading early (the rest is not read). */
-export type RecordsHandler = (records: readonly CsvRecord[], bytesDone: number) => Promise<'continue' | 'stop'>;
+export type RecordsHandler = (
+  records: readonly CsvRecord[],
+  bytesDone: number,
+) => Promise<'continue' | 'stop'>;
 
 interface PapaLowLevelParser {
   parse(
@@ -61,7 +64,10 @@ export async function readCsvRecords(
       const fields = result.data[i] as string[];
       batch[i] = { fields, line };
       if (firstError && firstError.row === i) {
-        const reason = firstError.code === 'MissingQuotes' ? 'quoted field never closed (file truncated?)' : firstError.message;
+        const reason =
+          firstError.code === 'MissingQuotes'
+            ? 'quoted field never closed (file truncated?)'
+            : firstError.message;
         return { kind: 'failed', line, reason };
       }
       line += 1 + newlinesIn(fields);

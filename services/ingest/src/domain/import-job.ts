@@ -76,54 +76,58 @@ export async function runImport(
   let lastProgress = now();
   let lastBytes = 0;
 
-  const outcome = await parseReport(job.path, { dialect: job.dialect, encoding: job.encoding }, {
-    accept: async (findings, vulnerabilities, bytesDone) => {
-      const at = now();
-      if (vulnerabilities.length > 0) {
-        const kb: VulnerabilityDefined[] = vulnerabilities.map((v) => ({
-          type: 'VulnerabilityDefined',
-          ...base,
-          eventId: eventIdOf(job.importId, `kb:${v.source}:${v.vulnKey}`),
-          occurredAt: at,
-          ...v,
-        }));
-        await deps.publisher.publish(Topics.kb, kb);
-      }
-      const events: FindingObserved[] = findings.map((f) => {
-        const event: FindingObserved = {
-          type: 'FindingObserved',
-          ...base,
-          eventId: eventIdOf(job.importId, ordinal),
-          occurredAt: at,
-          ordinal,
-          findingKey: `${job.tenant}|${f.ip}|${f.source}:${f.vulnKey}|${f.port ?? ''}|${f.protocol}`,
-          // Newest detection wins in the latest state; without a date, the import's acceptance time.
-          scannedAt: f.lastDetected ?? job.sequence,
-          ...f,
-        };
-        ordinal++;
-        return event;
-      });
-      await deps.publisher.publish(Topics.findings, events);
-      deps.onRows?.(events.length, bytesDone - lastBytes);
-      lastBytes = bytesDone;
-      if (at - lastProgress >= PROGRESS_EVERY_MS) {
-        lastProgress = at;
-        await deps.publisher.publish(Topics.imports, [
-          {
-            type: 'ImportProgressed',
+  const outcome = await parseReport(
+    job.path,
+    { dialect: job.dialect, encoding: job.encoding },
+    {
+      accept: async (findings, vulnerabilities, bytesDone) => {
+        const at = now();
+        if (vulnerabilities.length > 0) {
+          const kb: VulnerabilityDefined[] = vulnerabilities.map((v) => ({
+            type: 'VulnerabilityDefined',
             ...base,
-            eventId: eventIdOf(job.importId, `progress:${ordinal}`),
+            eventId: eventIdOf(job.importId, `kb:${v.source}:${v.vulnKey}`),
             occurredAt: at,
-            rowsDone: ordinal,
-            bytesDone,
-            bytesTotal: job.bytesTotal,
-          },
-        ]);
-      }
-      return 'continue';
+            ...v,
+          }));
+          await deps.publisher.publish(Topics.kb, kb);
+        }
+        const events: FindingObserved[] = findings.map((f) => {
+          const event: FindingObserved = {
+            type: 'FindingObserved',
+            ...base,
+            eventId: eventIdOf(job.importId, ordinal),
+            occurredAt: at,
+            ordinal,
+            findingKey: `${job.tenant}|${f.ip}|${f.source}:${f.vulnKey}|${f.port ?? ''}|${f.protocol}`,
+            // Newest detection wins in the latest state; without a date, the import's acceptance time.
+            scannedAt: f.lastDetected ?? job.sequence,
+            ...f,
+          };
+          ordinal++;
+          return event;
+        });
+        await deps.publisher.publish(Topics.findings, events);
+        deps.onRows?.(events.length, bytesDone - lastBytes);
+        lastBytes = bytesDone;
+        if (at - lastProgress >= PROGRESS_EVERY_MS) {
+          lastProgress = at;
+          await deps.publisher.publish(Topics.imports, [
+            {
+              type: 'ImportProgressed',
+              ...base,
+              eventId: eventIdOf(job.importId, `progress:${ordinal}`),
+              occurredAt: at,
+              rowsDone: ordinal,
+              bytesDone,
+              bytesTotal: job.bytesTotal,
+            },
+          ]);
+        }
+        return 'continue';
+      },
     },
-  });
+  );
 
   const at = now();
   if (outcome.kind !== 'ok') {

@@ -18,6 +18,7 @@ export function recogniseReport(head: Buffer): Recognition {
   const text = decoderFor(encoding).decode(head.subarray(bomLength(encoding)));
   const firstRecord = Papa.parse<string[]>(text, { preview: 1, delimiter: ',' }).data[0] ?? [];
   const sniffed = sniffDialect(firstRecord);
-  if (sniffed.kind === 'unknown') return { kind: 'rejected', slug: 'unknown-dialect', reason: sniffed.reason };
+  if (sniffed.kind === 'unknown')
+    return { kind: 'rejected', slug: 'unknown-dialect', reason: sniffed.reason };
   return { kind: 'ok', dialect: sniffed.dialect, encoding };
 }

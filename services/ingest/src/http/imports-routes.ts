@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { problem, ProblemError } from '@q2h/platform';
+import { ProblemError, problem } from '@q2h/platform';
 import { Router } from 'express';
 import { keepUpload, readHead, storeUpload } from '../adapters/upload-store.ts';
 import { recogniseReport } from '../domain/recognise-report.ts';
@@ -13,20 +13,29 @@ export function importIdOf(tenant: string, sha256: string): string {
 }
 
 /** POST /api/imports: stream the upload to disk, recognise it, answer 202 and import in the background. */
-export function importsRouter(service: ImportService, options: { uploadDir: string; maxUploadBytes: number }): Router {
+export function importsRouter(
+  service: ImportService,
+  options: { uploadDir: string; maxUploadBytes: number },
+): Router {
   const router = Router();
   router.post('/imports', async (req, res) => {
     const tenant = req.principal!.tenant;
     if (!req.is('multipart/form-data')) {
-      throw new ProblemError(problem(415, 'not-multipart', 'send the report as multipart/form-data, field "file"'));
+      throw new ProblemError(
+        problem(415, 'not-multipart', 'send the report as multipart/form-data, field "file"'),
+      );
     }
     const stored = await storeUpload(req, options.uploadDir, options.maxUploadBytes);
     if (stored.kind === 'too-large') {
       const mb = Math.round(stored.limit / 1024 / 1024);
-      throw new ProblemError(problem(413, 'upload-too-large', `the file exceeds the upload limit of ${mb} MB (Q2H_MAX_UPLOAD_MB)`));
+      throw new ProblemError(
+        problem(413, 'upload-too-large', `the file exceeds the upload limit of ${mb} MB (Q2H_MAX_UPLOAD_MB)`),
+      );
     }
-    if (stored.kind === 'malformed') throw new ProblemError(problem(400, 'malformed-multipart', `malformed upload: ${stored.reason}`));
-    if (stored.kind === 'no-file') throw new ProblemError(problem(400, 'no-file', 'the multipart body has no field "file"'));
+    if (stored.kind === 'malformed')
+      throw new ProblemError(problem(400, 'malformed-multipart', `malformed upload: ${stored.reason}`));
+    if (stored.kind === 'no-file')
+      throw new ProblemError(problem(400, 'no-file', 'the multipart body has no field "file"'));
 
     const { upload } = stored;
     const recognised = recogniseReport(await readHead(upload.path));

@@ -66,7 +66,10 @@ export class ImportCatalog {
   }
 
   async list(tenant: string, limit = 200): Promise<ImportView[]> {
-    const rows = await this.db<ImportRow>('imports').where({ tenant }).orderBy('created_at', 'desc').limit(limit);
+    const rows = await this.db<ImportRow>('imports')
+      .where({ tenant })
+      .orderBy('created_at', 'desc')
+      .limit(limit);
     if (rows.length === 0) return [];
     // Badges need the worst level only: one grouped query, not one per import.
     const levels = await this.db('coherence_results')
@@ -76,7 +79,9 @@ export class ImportCatalog {
         rows.map((r) => r.id),
       )
       .select('import_id', 'level');
-    return rows.map((row) => toView(row, levels.filter((l) => l.import_id === row.id) as CoherenceResult[], false));
+    return rows.map((row) =>
+      toView(row, levels.filter((l) => l.import_id === row.id) as CoherenceResult[], false),
+    );
   }
 }
 
@@ -104,10 +109,16 @@ function toView(row: ImportRow, coherence: CoherenceResult[], withResults = true
   };
   if (row.scanned_at !== null) view.scannedAt = new Date(Number(row.scanned_at)).toISOString();
   if (row.error_reason !== null) {
-    view.error = row.error_line === null ? { reason: row.error_reason } : { line: Number(row.error_line), reason: row.error_reason };
+    view.error =
+      row.error_line === null
+        ? { reason: row.error_reason }
+        : { line: Number(row.error_line), reason: row.error_reason };
   }
   if (row.declared_total_vulns !== null || row.declared_active_hosts !== null) {
-    view.declared = { totalVulns: num(row.declared_total_vulns), activeHosts: num(row.declared_active_hosts) };
+    view.declared = {
+      totalVulns: num(row.declared_total_vulns),
+      activeHosts: num(row.declared_active_hosts),
+    };
   }
   return view;
 }

@@ -71,7 +71,12 @@ export async function overviewQuery(analytics: Analytics, filter: OverviewFilter
       '4': counts.get(4) ?? 0,
       '5': counts.get(5) ?? 0,
     },
-    topVulns: topVulns.map((v) => ({ qid: v.qid, title: v.title, severity: Number(v.severity), hosts: Number(v.hosts) })),
+    topVulns: topVulns.map((v) => ({
+      qid: v.qid,
+      title: v.title,
+      severity: Number(v.severity),
+      hosts: Number(v.hosts),
+    })),
     topHosts: topHosts.map((h) => ({ ip: h.ip, dns: h.dns, findings: Number(h.findings) })),
   };
 }

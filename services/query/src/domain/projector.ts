@@ -16,7 +16,10 @@ import type { Logger, Metrics } from '@q2h/platform';
 import type { Relational } from '@q2h/relational';
 
 /** A step's outcome (PostHog's ingestion style): bad data goes to the DLQ with its reason, never a throw. */
-export type StepResult<T> = { kind: 'ok'; value: T } | { kind: 'dlq'; reason: string } | { kind: 'drop'; reason: string };
+export type StepResult<T> =
+  | { kind: 'ok'; value: T }
+  | { kind: 'dlq'; reason: string }
+  | { kind: 'drop'; reason: string };
 
 export interface ProjectorDeps {
   log: EventLog;
@@ -46,13 +49,25 @@ export class Projector {
     await mkdir(this.deps.tmpDir, { recursive: true });
     const { log } = this.deps;
     this.consumers = [
-      log.consume(`${GROUP}-findings`, Topics.findings, (r) => this.timed(Topics.findings, r, (e) => this.findings(e)), {
-        maxBatch: 4000,
+      log.consume(
+        `${GROUP}-findings`,
+        Topics.findings,
+        (r) => this.timed(Topics.findings, r, (e) => this.findings(e)),
+        {
+          maxBatch: 4000,
+        },
+      ),
+      log.consume(`${GROUP}-kb`, Topics.kb, (r) => this.timed(Topics.kb, r, (e) => this.knowledge(e)), {
+        maxBatch: 2000,
       }),
-      log.consume(`${GROUP}-kb`, Topics.kb, (r) => this.timed(Topics.kb, r, (e) => this.knowledge(e)), { maxBatch: 2000 }),
-      log.consume(`${GROUP}-imports`, Topics.imports, (r) => this.timed(Topics.imports, r, (e) => this.imports(e)), {
-        maxBatch: 100,
-      }),
+      log.consume(
+        `${GROUP}-imports`,
+        Topics.imports,
+        (r) => this.timed(Topics.imports, r, (e) => this.imports(e)),
+        {
+          maxBatch: 100,
+        },
+      ),
     ];
   }
 
@@ -88,7 +103,10 @@ export class Projector {
   }
 
   private async deadLetter(record: StoredRecord, reason: string): Promise<void> {
-    this.deps.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason }, 'to DLQ');
+    this.deps.logger.warn(
+      { topic: record.topic, partition: record.partition, offset: record.offset, reason },
+      'to DLQ',
+    );
     this.deps.metrics.dlqRecords.inc({ topic: record.topic });
     await this.deps.log.publish(Topics.dlq, [
       {
@@ -107,6 +125,7 @@ export class Projector {
   private async findings(events: FindingObserved[]): Promise<void> {
     await this.insertRows(
       'findings_history',
+      // biome-ignore format: the table's column order, one event per row
       events.map((e) => [
         e.tenant, e.importId, e.ordinal, e.line, e.findingKey, e.source, e.vulnKey, e.severity, e.vulnType,
         e.ip, e.dns, e.netbios, e.os, e.hostId, e.trackingMethod, e.port, e.protocol, e.fqdn, e.ssl, e.status,
@@ -118,6 +137,7 @@ export class Projector {
   private async knowledge(events: VulnerabilityDefined[]): Promise<void> {
     await this.insertRows(
       'knowledge',
+      // biome-ignore format: the table's column order, one event per row
       events.map((e) => [
         e.tenant, e.source, e.vulnKey, e.title, e.severity, e.vulnType, e.category, e.cves, e.vendorReferences,
         e.cvssBase, e.cvssVector, e.cvss3Base, e.cvss3Vector, e.threat, e.impact, e.solution, e.pciVuln,
@@ -173,10 +193,12 @@ export class Projector {
         await db('coherence_results').where({ tenant: event.tenant, import_id: event.importId }).delete();
         return;
       case 'ImportProgressed':
-        await db('imports')
-          .where(where)
-          .whereIn('status', ['accepted', 'processing'])
-          .update({ status: 'processing', rows_done: event.rowsDone, bytes_done: event.bytesDone, updated_at: at });
+        await db('imports').where(where).whereIn('status', ['accepted', 'processing']).update({
+          status: 'processing',
+          rows_done: event.rowsDone,
+          bytes_done: event.bytesDone,
+          updated_at: at,
+        });
         return;
       case 'CoherenceChecked':
         await db.transaction(async (trx) => {
@@ -184,7 +206,12 @@ export class Projector {
           if (event.results.length > 0) {
             await trx.batchInsert(
               'coherence_results',
-              event.results.map((r, position) => ({ tenant: event.tenant, import_id: event.importId, position, ...r })),
+              event.results.map((r, position) => ({
+                tenant: event.tenant,
+                import_id: event.importId,
+                position,
+                ...r,
+              })),
               500,
             );
           }
@@ -227,7 +254,8 @@ export class Projector {
         { tenant, importId },
       );
       if (Number(row?.n ?? 0) >= expected) return;
-      if (Date.now() > deadline) throw new Error(`import ${importId}: findings still being projected; will retry`);
+      if (Date.now() > deadline)
+        throw new Error(`import ${importId}: findings still being projected; will retry`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

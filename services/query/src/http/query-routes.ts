@@ -11,7 +11,10 @@ const OverviewParams = z.object({
     .regex(/^[1-5](,[1-5])*$/, 'a comma-separated list of severities 1 to 5, e.g. 4,5')
     .optional()
     .transform((s) => (s ? [...new Set(s.split(',').map(Number))] : [1, 2, 3, 4, 5])),
-  report: z.string().regex(/^[0-9a-f]{24}$/, 'an import id').optional(),
+  report: z
+    .string()
+    .regex(/^[0-9a-f]{24}$/, 'an import id')
+    .optional(),
 });
 
 /** The dashboard read API: import catalog and overview. */
@@ -29,7 +32,11 @@ export function queryRouter(deps: { catalog: ImportCatalog; analytics: Analytics
     const parsed = OverviewParams.safeParse(req.query);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ProblemError(problem(400, 'invalid-filter', `${issue?.path.join('.')}: ${issue?.message}`, { field: issue?.path.join('.') }));
+      throw new ProblemError(
+        problem(400, 'invalid-filter', `${issue?.path.join('.')}: ${issue?.message}`, {
+          field: issue?.path.join('.'),
+        }),
+      );
     }
     res.json(await overviewQuery(deps.analytics, { tenant: req.principal!.tenant, ...parsed.data }));
   });

@@ -58,7 +58,10 @@ export class ScanReportPreamble {
 
 /** "11/20/2026 at 09:12:45 (GMT+0100)" → epoch ms, honouring the offset. */
 export function reportDate(value: string): number | null {
-  const match = /(\d{2})\/(\d{2})\/(\d{4})\s+at\s+(\d{2}):(\d{2}):(\d{2})(?:\s*\(GMT([+-])(\d{2}):?(\d{2})\))?/.exec(value);
+  const match =
+    /(\d{2})\/(\d{2})\/(\d{4})\s+at\s+(\d{2}):(\d{2}):(\d{2})(?:\s*\(GMT([+-])(\d{2}):?(\d{2})\))?/.exec(
+      value,
+    );
   if (!match) return null;
   const [, mm, dd, yyyy, h, m, s, sign, oh = '0', om = '0'] = match;
   const utc = Date.UTC(Number(yyyy), Number(mm) - 1, Number(dd), Number(h), Number(m), Number(s));
