@@ -7,7 +7,7 @@ import { createSerde, localSchemaIds, Topics } from '@q2h/contracts';
 import { openLmdbEventLog } from '@q2h/event-log';
 import { startExport } from '@q2h/export';
 import { LocalAccounts, openLocalTokenIssuer } from '@q2h/identity';
-import { startIngest } from '@q2h/ingest';
+import { importRunnerInWorker, startIngest } from '@q2h/ingest';
 import {
   type Config,
   createHttpApp,
@@ -57,7 +57,8 @@ export async function startEmbedded(
   await mkdir(dataDir, { recursive: true });
   const metrics = createMetrics();
   const serde = createSerde(localSchemaIds);
-  const log = await openLmdbEventLog({ path: join(dataDir, 'event-log') });
+  const eventLogPath = join(dataDir, 'event-log');
+  const log = await openLmdbEventLog({ path: eventLogPath });
   await log.ensureTopics(TOPICS);
   const analytics = await openChdbAnalytics(join(dataDir, 'analytics'));
   const relational = openPgliteRelational(join(dataDir, 'relational'));
@@ -78,6 +79,7 @@ export async function startEmbedded(
     serde,
     logger,
     metrics,
+    runner: importRunnerInWorker(eventLogPath),
     lookup: (tenant, id) => query.catalog.status(tenant, id),
   });
   const lagTimer = setInterval(async () => {

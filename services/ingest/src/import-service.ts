@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Logger, Metrics } from '@q2h/platform';
-import { type EventPublisher, type ImportJob, importAccepted, runImport } from './domain/import-job.ts';
+import type { ImportRunner } from './adapters/run-import-in-worker.ts';
+import { type EventPublisher, type ImportJob, importAccepted } from './domain/import-job.ts';
 
 export type ImportStatus = 'accepted' | 'processing' | 'done' | 'failed';
 
@@ -17,6 +18,8 @@ export class ImportService {
   constructor(
     private readonly deps: {
       publisher: EventPublisher;
+      /** Runs the parse-and-publish job (embedded: on a worker thread). */
+      runner: ImportRunner;
       lookup: ImportLookup;
       logger: Logger;
       metrics: Metrics;
@@ -46,12 +49,13 @@ export class ImportService {
     const log = this.deps.logger.child({ importId: job.importId, file: job.filename });
     const started = performance.now();
     try {
-      const outcome = await runImport(job, {
-        publisher: this.deps.publisher,
-        onRows: (rows, bytes) => {
-          this.deps.metrics.rowsIngested.inc({ dialect: job.dialect }, rows);
-          this.deps.metrics.bytesIngested.inc({ dialect: job.dialect }, bytes);
+      const { metrics } = this.deps;
+      const outcome = await this.deps.runner(job, {
+        rows: (rows, bytes) => {
+          metrics.rowsIngested.inc({ dialect: job.dialect }, rows);
+          metrics.bytesIngested.inc({ dialect: job.dialect }, bytes);
         },
+        published: (topic, events) => metrics.eventsPublished.inc({ topic }, events),
       });
       const seconds = (performance.now() - started) / 1000;
       if (outcome.kind === 'completed') log.info({ findings: outcome.findings, seconds }, 'import parsed');

@@ -3,9 +3,11 @@ import type { Serde } from '@q2h/contracts';
 import type { EventLog } from '@q2h/event-log';
 import type { Config, Logger, Metrics } from '@q2h/platform';
 import { logEventPublisher } from './adapters/log-event-publisher.ts';
+import type { ImportRunner } from './adapters/run-import-in-worker.ts';
 import { importsRouter } from './http/imports-routes.ts';
 import { type ImportLookup, ImportService } from './import-service.ts';
 
+export { importRunnerInWorker } from './adapters/run-import-in-worker.ts';
 export { importIdOf } from './http/imports-routes.ts';
 export type { ImportLookup, ImportStatus } from './import-service.ts';
 export { ImportService } from './import-service.ts';
@@ -13,10 +15,18 @@ export { ImportService } from './import-service.ts';
 /** The ingest target: the upload route and the import jobs behind it. */
 export function startIngest(
   config: Config,
-  deps: { log: EventLog; serde: Serde; lookup: ImportLookup; logger: Logger; metrics: Metrics },
+  deps: {
+    log: EventLog;
+    serde: Serde;
+    runner: ImportRunner;
+    lookup: ImportLookup;
+    logger: Logger;
+    metrics: Metrics;
+  },
 ) {
   const service = new ImportService({
     publisher: logEventPublisher(deps.log, deps.serde, deps.metrics),
+    runner: deps.runner,
     lookup: deps.lookup,
     logger: deps.logger.child({ target: 'ingest' }),
     metrics: deps.metrics,

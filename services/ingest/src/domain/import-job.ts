@@ -36,6 +36,25 @@ export type ImportOutcome =
 
 const PROGRESS_EVERY_MS = 1000;
 
+/**
+ * Publishes in call order without waiting for each fsync before parsing on: at most `size` publishes
+ * in flight (the backpressure), so parsing overlaps durable writes and the log can group-commit them.
+ */
+class PublishWindow {
+  private readonly inflight: Promise<void>[] = [];
+  constructor(private readonly size: number) {}
+
+  async add(publish: Promise<void>): Promise<void> {
+    publish.catch(() => {}); // surfaced when awaited below, not as an unhandled rejection
+    this.inflight.push(publish);
+    if (this.inflight.length > this.size) await this.inflight.shift();
+  }
+
+  async drain(): Promise<void> {
+    while (this.inflight.length > 0) await this.inflight.shift();
+  }
+}
+
 /** A report that parses but holds no finding is valid, and said loudly: users lose days to silent zeros. */
 const ZERO_FINDINGS: CoherenceResult = {
   check: 'zero-findings',
@@ -73,6 +92,7 @@ export async function runImport(
   const now = deps.now ?? Date.now;
   const base = { tenant: job.tenant, importId: job.importId };
   let ordinal = 0;
+  const window = new PublishWindow(4);
   let lastProgress = now();
   let lastBytes = 0;
 
@@ -90,7 +110,7 @@ export async function runImport(
             occurredAt: at,
             ...v,
           }));
-          await deps.publisher.publish(Topics.kb, kb);
+          await window.add(deps.publisher.publish(Topics.kb, kb));
         }
         const events: FindingObserved[] = findings.map((f) => {
           const event: FindingObserved = {
@@ -107,7 +127,7 @@ export async function runImport(
           ordinal++;
           return event;
         });
-        await deps.publisher.publish(Topics.findings, events);
+        await window.add(deps.publisher.publish(Topics.findings, events));
         deps.onRows?.(events.length, bytesDone - lastBytes);
         lastBytes = bytesDone;
         if (at - lastProgress >= PROGRESS_EVERY_MS) {
@@ -129,6 +149,8 @@ export async function runImport(
     },
   );
 
+  // Every finding is durable before the import's closing events.
+  await window.drain();
   const at = now();
   if (outcome.kind !== 'ok') {
     const failure = outcome.kind === 'failed' ? outcome : { line: null, reason: 'stopped' };
