@@ -80,10 +80,10 @@ export async function readCsvRecords(
   try {
     for await (const chunk of stream) {
       bytes += (chunk as Buffer).length;
-      const outcome = await parseText(decoder.decode(chunk as Buffer, { stream: true }), false);
+      const outcome = await parseText(decoder.write(chunk as Buffer), false);
       if (outcome !== 'continue') return outcome;
     }
-    const outcome = await parseText(decoder.decode(), true);
+    const outcome = await parseText(decoder.end(), true);
     if (outcome !== 'continue') return outcome;
     return { kind: 'ok', records, lines: line - 1, bytes };
   } finally {

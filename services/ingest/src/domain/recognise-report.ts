@@ -15,7 +15,7 @@ export function recogniseReport(head: Buffer): Recognition {
     return { kind: 'rejected', slug: 'binary-file', reason: 'the file holds binary data, not a CSV report' };
   }
   const encoding = detectEncoding(head);
-  const text = decoderFor(encoding).decode(head.subarray(bomLength(encoding)));
+  const text = decoderFor(encoding).write(head.subarray(bomLength(encoding)));
   const firstRecord = Papa.parse<string[]>(text, { preview: 1, delimiter: ',' }).data[0] ?? [];
   const sniffed = sniffDialect(firstRecord);
   if (sniffed.kind === 'unknown')
