@@ -35,6 +35,9 @@ export type ImportOutcome =
   | { kind: 'failed'; line: number | null; reason: string };
 
 const PROGRESS_EVERY_MS = 1000;
+const PUBLISH_BATCH_BYTES = 1 << 20;
+/** Rough Avro size of a finding without its Results text (keys, ids, host fields). */
+const FINDING_OVERHEAD_BYTES = 300;
 
 /**
  * Publishes in call order without waiting for each fsync before parsing on: at most `size` publishes
@@ -93,6 +96,17 @@ export async function runImport(
   const base = { tenant: job.tenant, importId: job.importId };
   let ordinal = 0;
   const window = new PublishWindow(4);
+  // Parsing works in small chunks (see csv-records.ts); events are published in ~1 MiB batches.
+  let kb: VulnerabilityDefined[] = [];
+  let pending: FindingObserved[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    if (kb.length > 0) await window.add(deps.publisher.publish(Topics.kb, kb));
+    if (pending.length > 0) await window.add(deps.publisher.publish(Topics.findings, pending));
+    kb = [];
+    pending = [];
+    pendingBytes = 0;
+  };
   let lastProgress = now();
   let lastBytes = 0;
 
@@ -102,18 +116,17 @@ export async function runImport(
     {
       accept: async (findings, vulnerabilities, bytesDone) => {
         const at = now();
-        if (vulnerabilities.length > 0) {
-          const kb: VulnerabilityDefined[] = vulnerabilities.map((v) => ({
+        for (const v of vulnerabilities) {
+          kb.push({
             type: 'VulnerabilityDefined',
             ...base,
             eventId: eventIdOf(job.importId, `kb:${v.source}:${v.vulnKey}`),
             occurredAt: at,
             ...v,
-          }));
-          await window.add(deps.publisher.publish(Topics.kb, kb));
+          });
         }
-        const events: FindingObserved[] = findings.map((f) => {
-          const event: FindingObserved = {
+        for (const f of findings) {
+          pending.push({
             type: 'FindingObserved',
             ...base,
             eventId: eventIdOf(job.importId, ordinal),
@@ -123,32 +136,36 @@ export async function runImport(
             // Newest detection wins in the latest state; without a date, the import's acceptance time.
             scannedAt: f.lastDetected ?? job.sequence,
             ...f,
-          };
+          });
+          pendingBytes += FINDING_OVERHEAD_BYTES + f.results.length;
           ordinal++;
-          return event;
-        });
-        await window.add(deps.publisher.publish(Topics.findings, events));
-        deps.onRows?.(events.length, bytesDone - lastBytes);
+        }
+        deps.onRows?.(findings.length, bytesDone - lastBytes);
         lastBytes = bytesDone;
+        if (pendingBytes >= PUBLISH_BATCH_BYTES) await flush();
         if (at - lastProgress >= PROGRESS_EVERY_MS) {
           lastProgress = at;
-          await deps.publisher.publish(Topics.imports, [
-            {
-              type: 'ImportProgressed',
-              ...base,
-              eventId: eventIdOf(job.importId, `progress:${ordinal}`),
-              occurredAt: at,
-              rowsDone: ordinal,
-              bytesDone,
-              bytesTotal: job.bytesTotal,
-            },
-          ]);
+          await flush();
+          await window.add(
+            deps.publisher.publish(Topics.imports, [
+              {
+                type: 'ImportProgressed',
+                ...base,
+                eventId: eventIdOf(job.importId, `progress:${ordinal}`),
+                occurredAt: at,
+                rowsDone: ordinal,
+                bytesDone,
+                bytesTotal: job.bytesTotal,
+              },
+            ]),
+          );
         }
         return 'continue';
       },
     },
   );
 
+  await flush();
   // Every finding is durable before the import's closing events.
   await window.drain();
   const at = now();
