@@ -80,7 +80,7 @@ export async function startEmbedded(
     logger,
     metrics,
     runner: importRunnerInWorker(eventLogPath),
-    lookup: (tenant, id) => query.catalog.status(tenant, id),
+    lookup: (tenant, sha256) => query.catalog.bySha256(tenant, sha256),
   });
   const lagTimer = setInterval(async () => {
     for (const [topic, lag] of Object.entries(await query.projector.lag().catch(() => ({})))) {

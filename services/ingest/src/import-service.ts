@@ -1,19 +1,30 @@
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Logger, Metrics } from '@q2h/platform';
-import type { ImportRunner } from './adapters/run-import-in-worker.ts';
+import type { ImportRunner, RunningImportJob } from './adapters/run-import-in-worker.ts';
 import { type EventPublisher, type ImportJob, importAccepted } from './domain/import-job.ts';
 
 export type ImportStatus = 'accepted' | 'processing' | 'done' | 'failed';
 
-/** Asks the read side whether an import is already known (embedded: in process; distributed: the query API). */
-export type ImportLookup = (tenant: string, importId: string) => Promise<ImportStatus | undefined>;
+/** Finds an earlier import of the same content (embedded: in process; distributed: the query API). */
+export type ImportLookup = (
+  tenant: string,
+  sha256: string,
+) => Promise<{ id: string; status: ImportStatus } | undefined>;
+
+export function newImportId(): string {
+  return randomBytes(12).toString('hex');
+}
 
 /**
- * Accepts stored uploads and runs their import jobs in the background, one file at a time per import id.
- * A failed import may be uploaded again; a known one is recognised and counts nothing twice.
+ * Runs import jobs in the background. A job starts as soon as the head of its upload is recognised and
+ * reads the file while it is still arriving; when the upload ends it is either admitted (ImportAccepted,
+ * then its closing events) or discarded (the same content was imported before, or the upload failed).
  */
 export class ImportService {
   private readonly running = new Map<string, Promise<void>>();
+  /** Content being admitted or imported right now, by tenant|sha256: two identical uploads at once. */
+  private readonly inFlight = new Map<string, string>();
 
   constructor(
     private readonly deps: {
@@ -26,18 +37,50 @@ export class ImportService {
     },
   ) {}
 
-  async existing(tenant: string, importId: string): Promise<ImportStatus | undefined> {
-    if (this.running.has(`${tenant}|${importId}`)) return 'processing';
-    const status = await this.deps.lookup(tenant, importId);
-    return status === 'failed' ? undefined : status;
+  /** Starts parsing an upload in progress; call admit() or discard() when the upload has ended. */
+  begin(job: ImportJob): RunningImportJob {
+    const { metrics } = this.deps;
+    const run = this.deps.runner(
+      job,
+      {
+        rows: (rows, bytes) => {
+          metrics.rowsIngested.inc({ dialect: job.dialect }, rows);
+          metrics.bytesIngested.inc({ dialect: job.dialect }, bytes);
+        },
+        published: (topic, events) => metrics.eventsPublished.inc({ topic }, events),
+      },
+      true,
+    );
+    const key = `${job.tenant}|${job.importId}`;
+    this.running.set(
+      key,
+      this.follow(job, run).finally(() => this.running.delete(key)),
+    );
+    return run;
   }
 
-  async accept(job: ImportJob): Promise<ImportStatus> {
-    const key = `${job.tenant}|${job.importId}`;
+  /** An earlier import of this content that counts (done or still running), if any. */
+  async duplicateOf(
+    tenant: string,
+    sha256: string,
+  ): Promise<{ id: string; status: ImportStatus } | undefined> {
+    const inFlight = this.inFlight.get(`${tenant}|${sha256}`);
+    if (inFlight) return { id: inFlight, status: 'processing' };
+    const earlier = await this.deps.lookup(tenant, sha256);
+    return earlier && earlier.status !== 'failed' ? earlier : undefined;
+  }
+
+  /** The upload is complete and new: record it (ImportAccepted) and let the job finish. */
+  async admit(job: ImportJob, run: RunningImportJob): Promise<void> {
+    const key = `${job.tenant}|${job.sha256}`;
+    this.inFlight.set(key, job.importId);
+    void run.outcome.finally(() => this.inFlight.delete(key)).catch(() => {});
     await this.deps.publisher.publish('q2h.imports.v1', [importAccepted(job, Date.now())]);
-    const run = this.run(job).finally(() => this.running.delete(key));
-    this.running.set(key, run);
-    return 'accepted';
+    run.verdict({ kind: 'admitted', bytes: job.bytesTotal });
+  }
+
+  discard(run: RunningImportJob): void {
+    run.verdict({ kind: 'discarded' });
   }
 
   /** Resolves when every running import has finished (tests, shutdown). */
@@ -45,21 +88,16 @@ export class ImportService {
     await Promise.all([...this.running.values()]);
   }
 
-  private async run(job: ImportJob): Promise<void> {
+  private async follow(job: ImportJob, run: RunningImportJob): Promise<void> {
     const log = this.deps.logger.child({ importId: job.importId, file: job.filename });
     const started = performance.now();
     try {
-      const { metrics } = this.deps;
-      const outcome = await this.deps.runner(job, {
-        rows: (rows, bytes) => {
-          metrics.rowsIngested.inc({ dialect: job.dialect }, rows);
-          metrics.bytesIngested.inc({ dialect: job.dialect }, bytes);
-        },
-        published: (topic, events) => metrics.eventsPublished.inc({ topic }, events),
-      });
+      const outcome = await run.outcome;
       const seconds = (performance.now() - started) / 1000;
       if (outcome.kind === 'completed') log.info({ findings: outcome.findings, seconds }, 'import parsed');
-      else log.warn({ line: outcome.line, reason: outcome.reason }, 'import failed');
+      else if (outcome.kind === 'failed')
+        log.warn({ line: outcome.line, reason: outcome.reason }, 'import failed');
+      else log.info('import discarded');
     } catch (error) {
       // An outage (disk, event log), not bad data: say so on the import, keep serving.
       log.error({ err: error }, 'import crashed');

@@ -8,9 +8,8 @@ import { importsRouter } from './http/imports-routes.ts';
 import { type ImportLookup, ImportService } from './import-service.ts';
 
 export { importRunnerInWorker } from './adapters/run-import-in-worker.ts';
-export { importIdOf } from './http/imports-routes.ts';
 export type { ImportLookup, ImportStatus } from './import-service.ts';
-export { ImportService } from './import-service.ts';
+export { ImportService, newImportId } from './import-service.ts';
 
 /** The ingest target: the upload route and the import jobs behind it. */
 export function startIngest(

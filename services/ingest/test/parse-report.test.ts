@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { checkCoherence, worstLevel } from '../src/domain/coherence.ts';
 import { sniffDialect } from '../src/domain/dialects/sniff-dialect.ts';
@@ -187,6 +188,32 @@ describe('bad input', () => {
       line: header + 2,
       reason: expect.stringContaining('expected 38 fields'),
     });
+  });
+
+  it('reads a 10 MB Results field in linear time, intact', async () => {
+    const lines = original.split('\r\n');
+    const header = lines.findIndex((l) => l.startsWith('"IP","DNS","NetBIOS"'));
+    const fields = Papa.parse<string[]>(lines.slice(0, header + 1).join('\r\n')).data[header]!;
+    const results = 'line of output, with "quotes"\n'.repeat(350_000);
+    const row = fields.map((name) =>
+      name === 'Results'
+        ? results
+        : name === 'IP'
+          ? '10.9.9.9'
+          : name === 'QID'
+            ? '12345'
+            : name === 'Severity'
+              ? '3'
+              : 'x',
+    );
+    const csv = Papa.unparse([row], { quotes: true, newline: '\r\n', header: false });
+    const path = join(dir, 'huge-results.csv');
+    writeFileSync(path, `${lines.slice(0, header + 1).join('\r\n')}\r\n${csv}\r\n`);
+    const started = performance.now();
+    const { outcome, findings } = await parseFixture(path);
+    expect(outcome).toMatchObject({ kind: 'ok', rows: 1 });
+    expect(findings[0]!.results).toBe(results);
+    expect(performance.now() - started).toBeLessThan(10_000); // quadratic re-parsing took minutes
   });
 
   it('does not recognise a file that is not a scanner report', () => {

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createSerde, localSchemaIds } from '@q2h/contracts';
 import { openLmdbEventLog } from '@q2h/event-log';
-import { type ImportJob, runImport } from '../domain/import-job.ts';
+import { type ImportJob, type ImportOutcome, runImport } from '../domain/import-job.ts';
 import { logEventPublisher } from './log-event-publisher.ts';
 
 /**
@@ -13,14 +13,35 @@ import { logEventPublisher } from './log-event-publisher.ts';
 export interface ImportWorkerData {
   job: ImportJob;
   eventLogPath: string;
+  /** The file is still being uploaded: follow it until the main thread says how it ended. */
+  uploading: boolean;
 }
 
+/** Worker → main. */
 export type ImportWorkerMessage =
   | { kind: 'rows'; rows: number; bytes: number }
   | { kind: 'published'; topic: string; events: number }
-  | { kind: 'outcome'; outcome: Awaited<ReturnType<typeof runImport>> };
+  | { kind: 'outcome'; outcome: ImportOutcome };
 
-const { job, eventLogPath } = workerData as ImportWorkerData;
+/** Main → worker, for an import that started during its upload. */
+export type UploadVerdict = { kind: 'admitted'; bytes: number } | { kind: 'discarded' };
+
+const { job, eventLogPath, uploading } = workerData as ImportWorkerData;
+const post = (message: ImportWorkerMessage) => parentPort?.postMessage(message);
+
+let finalSize: number | undefined;
+let discarded = false;
+const admission = new Promise<boolean>((resolve) => {
+  parentPort?.on('message', (verdict: UploadVerdict) => {
+    if (verdict.kind === 'admitted') finalSize = verdict.bytes;
+    else {
+      discarded = true;
+      finalSize = 0; // stop following the file
+    }
+    resolve(verdict.kind === 'admitted');
+  });
+});
+
 const log = await openLmdbEventLog({ path: eventLogPath });
 try {
   const publisher = logEventPublisher(log, createSerde(localSchemaIds));
@@ -28,17 +49,14 @@ try {
     publisher: {
       async publish(topic, events) {
         await publisher.publish(topic, events);
-        parentPort?.postMessage({
-          kind: 'published',
-          topic,
-          events: events.length,
-        } satisfies ImportWorkerMessage);
+        post({ kind: 'published', topic, events: events.length });
       },
     },
-    onRows: (rows, bytes) =>
-      parentPort?.postMessage({ kind: 'rows', rows, bytes } satisfies ImportWorkerMessage),
+    onRows: (rows, bytes) => post({ kind: 'rows', rows, bytes }),
+    ...(uploading ? { upload: { finalSize: () => finalSize, discarded: () => discarded, admission } } : {}),
   });
-  parentPort?.postMessage({ kind: 'outcome', outcome } satisfies ImportWorkerMessage);
+  post({ kind: 'outcome', outcome });
 } finally {
   await log.close();
+  parentPort?.close();
 }

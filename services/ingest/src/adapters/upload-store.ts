@@ -1,8 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Busboy from 'busboy';
@@ -20,78 +20,94 @@ export type UploadResult =
   | { kind: 'malformed'; reason: string }
   | { kind: 'no-file' };
 
+/** The first bytes of the file part (enough to recognise a report), or how the upload ended without any. */
+export type UploadHead =
+  | { kind: 'ok'; head: Buffer; filename: string }
+  | Exclude<UploadResult, { kind: 'ok' }>;
+
+export interface IncomingUpload {
+  /** Resolves once HEAD_BYTES of the file have arrived (or the file part ended sooner). */
+  head: Promise<UploadHead>;
+  /** Resolves when the whole upload is on disk, hashed. */
+  done: Promise<UploadResult>;
+}
+
+export const HEAD_BYTES = 64 * 1024;
+
 /**
- * Streams the multipart field `file` to disk, hashing it on the way: the server never holds a whole
- * report in memory. Anything over `maxBytes` is cut off and removed.
+ * Streams the multipart field `file` to `path`, hashing it on the way: the server never holds a whole
+ * report in memory, and the import can start on the head while the rest is still arriving. Anything
+ * over `maxBytes` is cut off and removed.
  */
-export async function storeUpload(
+export function receiveUpload(
   request: Readable & { headers: IncomingHttpHeaders },
-  dir: string,
+  path: string,
   maxBytes: number,
-): Promise<UploadResult> {
-  await mkdir(dir, { recursive: true });
-  let busboy: Busboy.Busboy;
-  try {
-    busboy = Busboy({ headers: request.headers, limits: { files: 1, fileSize: maxBytes } });
-  } catch (error) {
-    return { kind: 'malformed', reason: (error as Error).message };
-  }
-  return new Promise<UploadResult>((resolve) => {
-    let pending: Promise<UploadResult> | undefined;
-    busboy.on('file', (field, stream, info) => {
-      if (field !== 'file' || pending) {
-        stream.resume();
-        return;
-      }
-      pending = (async (): Promise<UploadResult> => {
-        const path = join(dir, `upload-${randomUUID()}`);
-        const hash = createHash('sha256');
-        let bytes = 0;
-        let truncated = false;
-        stream.on('data', (chunk: Buffer) => {
-          hash.update(chunk);
-          bytes += chunk.length;
-        });
-        stream.on('limit', () => {
-          truncated = true;
-        });
-        try {
-          await pipeline(stream, createWriteStream(path));
-        } catch (error) {
-          await rm(path, { force: true });
-          return { kind: 'malformed', reason: (error as Error).message };
-        }
-        if (truncated) {
-          await rm(path, { force: true });
-          return { kind: 'too-large', limit: maxBytes };
-        }
-        return {
-          kind: 'ok',
-          upload: { path, filename: info.filename || 'report', bytes, sha256: hash.digest('hex') },
-        };
-      })();
-    });
-    busboy.on('close', () => resolve(pending ?? { kind: 'no-file' }));
-    busboy.on('error', (error: Error) => resolve({ kind: 'malformed', reason: error.message }));
-    request.on('aborted', () => resolve({ kind: 'malformed', reason: 'upload aborted by the client' }));
-    request.pipe(busboy);
+): IncomingUpload {
+  let resolveHead: (head: UploadHead) => void = () => {};
+  const head = new Promise<UploadHead>((resolve) => {
+    resolveHead = resolve;
   });
-}
-
-/** Moves a stored upload to its final name (the import id). */
-export async function keepUpload(upload: StoredUpload, path: string): Promise<StoredUpload> {
-  await rename(upload.path, path);
-  return { ...upload, path };
-}
-
-/** The first bytes of a file, to recognise encoding and dialect. */
-export async function readHead(path: string, bytes = 64 * 1024): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
+  const done = (async (): Promise<UploadResult> => {
+    await mkdir(dirname(path), { recursive: true });
+    let busboy: Busboy.Busboy;
+    try {
+      busboy = Busboy({ headers: request.headers, limits: { files: 1, fileSize: maxBytes } });
+    } catch (error) {
+      return { kind: 'malformed', reason: (error as Error).message };
+    }
+    return new Promise<UploadResult>((resolve) => {
+      let pending: Promise<UploadResult> | undefined;
+      busboy.on('file', (field, stream, info) => {
+        if (field !== 'file' || pending) {
+          stream.resume();
+          return;
+        }
+        const filename = info.filename || 'report';
+        pending = (async (): Promise<UploadResult> => {
+          const hash = createHash('sha256');
+          const headChunks: Buffer[] = [];
+          let bytes = 0;
+          let truncated = false;
+          const file = createWriteStream(path);
+          stream.on('data', (chunk: Buffer) => {
+            hash.update(chunk);
+            if (bytes < HEAD_BYTES) {
+              headChunks.push(chunk);
+              if (bytes + chunk.length >= HEAD_BYTES) {
+                resolveHead({
+                  kind: 'ok',
+                  head: Buffer.concat(headChunks).subarray(0, HEAD_BYTES),
+                  filename,
+                });
+              }
+            }
+            bytes += chunk.length;
+          });
+          stream.on('limit', () => {
+            truncated = true;
+          });
+          try {
+            await pipeline(stream, file);
+          } catch (error) {
+            await rm(path, { force: true });
+            return { kind: 'malformed', reason: (error as Error).message };
+          }
+          if (truncated) {
+            await rm(path, { force: true });
+            return { kind: 'too-large', limit: maxBytes };
+          }
+          resolveHead({ kind: 'ok', head: Buffer.concat(headChunks), filename });
+          return { kind: 'ok', upload: { path, filename, bytes, sha256: hash.digest('hex') } };
+        })();
+      });
+      busboy.on('close', () => resolve(pending ?? { kind: 'no-file' }));
+      busboy.on('error', (error: Error) => resolve({ kind: 'malformed', reason: error.message }));
+      request.on('aborted', () => resolve({ kind: 'malformed', reason: 'upload aborted by the client' }));
+      request.pipe(busboy);
+    });
+  })();
+  // Whatever ends the upload also settles the head (a no-op when it was announced already).
+  void done.then((result) => resolveHead(result.kind === 'ok' ? { kind: 'no-file' } : result));
+  return { head, done };
 }

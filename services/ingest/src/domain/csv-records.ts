@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
 import Papa from 'papaparse';
+import { fileChunks } from './file-chunks.ts';
 import { bomLength, decoderFor, type TextEncoding } from './text-encoding.ts';
 
 export interface CsvRecord {
@@ -35,6 +35,9 @@ const PapaParser = (Papa as unknown as { Parser: new (config: object) => PapaLow
  */
 const CHUNK_BYTES = 48 * 1024;
 
+/** A record (one detail row with its Results text) longer than this is refused, with its line. */
+const MAX_RECORD_CHARS = 256 * 2 ** 20;
+
 /**
  * Streams a CSV file as records with their line numbers, with backpressure: the next chunk is read
  * only after the handler's promise resolved. papaparse's low-level Parser (the fastest JS parser
@@ -42,18 +45,43 @@ const CHUNK_BYTES = 48 * 1024;
  */
 export async function readCsvRecords(
   path: string,
-  options: { encoding: TextEncoding; delimiter?: string },
+  options: {
+    encoding: TextEncoding;
+    delimiter?: string;
+    /** For a file still being uploaded: its size once known (see fileChunks). */
+    finalSize?: () => number | undefined;
+  },
   onRecords: RecordsHandler,
 ): Promise<CsvReadResult> {
   const decoder = decoderFor(options.encoding);
-  const stream = createReadStream(path, { start: bomLength(options.encoding), highWaterMark: CHUNK_BYTES });
+  const chunks = fileChunks(path, {
+    start: bomLength(options.encoding),
+    chunkBytes: CHUNK_BYTES,
+    ...(options.finalSize ? { finalSize: options.finalSize } : {}),
+  });
   let parser: PapaLowLevelParser | undefined;
   let carry = '';
+  // Text read while one record is still open: parsed once it is as long as that record so far, so a
+  // huge field costs linear time, not one re-parse of the whole record per 48 KiB chunk.
+  let waiting = '';
   let line = 1;
   let records = 0;
   let bytes = bomLength(options.encoding);
 
-  const parseText = async (text: string, final: boolean): Promise<CsvReadResult | 'continue'> => {
+  const parseText = async (chunk: string, final: boolean): Promise<CsvReadResult | 'continue'> => {
+    waiting += chunk;
+    if (!final && carry.length > CHUNK_BYTES && waiting.length < carry.length) {
+      return (await onRecords([], bytes)) === 'stop' ? { kind: 'stopped', records, bytes } : 'continue';
+    }
+    if (carry.length + waiting.length > MAX_RECORD_CHARS) {
+      return {
+        kind: 'failed',
+        line,
+        reason: `a single record is longer than ${MAX_RECORD_CHARS >> 20} MiB: not a report row`,
+      };
+    }
+    const text = waiting;
+    waiting = '';
     parser ??= new PapaParser({
       delimiter: options.delimiter ?? ',',
       newline: text.includes('\r\n') ? '\r\n' : '\n',
@@ -81,18 +109,15 @@ export async function readCsvRecords(
     return (await onRecords(batch, bytes)) === 'stop' ? { kind: 'stopped', records, bytes } : 'continue';
   };
 
-  try {
-    for await (const chunk of stream) {
-      bytes += (chunk as Buffer).length;
-      const outcome = await parseText(decoder.write(chunk as Buffer), false);
-      if (outcome !== 'continue') return outcome;
-    }
-    const outcome = await parseText(decoder.end(), true);
+  // Returning from the loop closes the generator, and with it the file.
+  for await (const chunk of chunks) {
+    bytes += chunk.length;
+    const outcome = await parseText(decoder.write(chunk), false);
     if (outcome !== 'continue') return outcome;
-    return { kind: 'ok', records, lines: line - 1, bytes };
-  } finally {
-    stream.destroy();
   }
+  const outcome = await parseText(decoder.end(), true);
+  if (outcome !== 'continue') return outcome;
+  return { kind: 'ok', records, lines: line - 1, bytes };
 }
 
 function newlinesIn(fields: string[]): number {

@@ -32,7 +32,20 @@ export interface EventPublisher {
 
 export type ImportOutcome =
   | { kind: 'completed'; findings: number }
-  | { kind: 'failed'; line: number | null; reason: string };
+  | { kind: 'failed'; line: number | null; reason: string }
+  | { kind: 'discarded' };
+
+/**
+ * An import that starts while its file is still being uploaded: it reads the file as it grows, and its
+ * closing events wait for the upload's verdict (a known file or an upload that failed is discarded:
+ * what it published never reaches the latest state, which only completed imports feed).
+ */
+export interface UploadInProgress {
+  finalSize(): number | undefined;
+  discarded(): boolean;
+  /** true: the upload is complete and new; false: discard the import. */
+  admission: Promise<boolean>;
+}
 
 const PROGRESS_EVERY_MS = 1000;
 const PUBLISH_BATCH_BYTES = 1 << 20;
@@ -90,7 +103,12 @@ export function importAccepted(job: ImportJob, now: number): ImportEvent {
  */
 export async function runImport(
   job: ImportJob,
-  deps: { publisher: EventPublisher; now?: () => number; onRows?: (rows: number, bytes: number) => void },
+  deps: {
+    publisher: EventPublisher;
+    now?: () => number;
+    onRows?: (rows: number, bytes: number) => void;
+    upload?: UploadInProgress;
+  },
 ): Promise<ImportOutcome> {
   const now = deps.now ?? Date.now;
   const base = { tenant: job.tenant, importId: job.importId };
@@ -112,9 +130,14 @@ export async function runImport(
 
   const outcome = await parseReport(
     job.path,
-    { dialect: job.dialect, encoding: job.encoding },
+    {
+      dialect: job.dialect,
+      encoding: job.encoding,
+      ...(deps.upload ? { finalSize: () => deps.upload?.finalSize() } : {}),
+    },
     {
       accept: async (findings, vulnerabilities, bytesDone) => {
+        if (deps.upload?.discarded()) return 'stop';
         const at = now();
         for (const v of vulnerabilities) {
           kb.push({
@@ -168,6 +191,7 @@ export async function runImport(
   await flush();
   // Every finding is durable before the import's closing events.
   await window.drain();
+  if (deps.upload && !(await deps.upload.admission)) return { kind: 'discarded' };
   const at = now();
   if (outcome.kind !== 'ok') {
     const failure = outcome.kind === 'failed' ? outcome : { line: null, reason: 'stopped' };

@@ -26,7 +26,7 @@ export type ParseOutcome =
  */
 export async function parseReport(
   path: string,
-  options: { dialect: Dialect; encoding: TextEncoding },
+  options: { dialect: Dialect; encoding: TextEncoding; finalSize?: () => number | undefined },
   sink: ReportSink,
 ): Promise<ParseOutcome> {
   const preamble = options.dialect === 'qualys-scan-report-csv' ? new ScanReportPreamble() : undefined;

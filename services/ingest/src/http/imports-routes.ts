@@ -1,18 +1,33 @@
-import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProblemError, problem } from '@q2h/platform';
 import { Router } from 'express';
-import { keepUpload, readHead, storeUpload } from '../adapters/upload-store.ts';
+import { receiveUpload, type UploadResult } from '../adapters/upload-store.ts';
 import { recogniseReport } from '../domain/recognise-report.ts';
-import type { ImportService } from '../import-service.ts';
+import { type ImportService, newImportId } from '../import-service.ts';
 
-/** Import id = hash(tenant, file sha256): the same content uploaded again is the same import. */
-export function importIdOf(tenant: string, sha256: string): string {
-  return createHash('sha256').update(`${tenant}:${sha256}`).digest('hex').slice(0, 24);
+function uploadProblem(result: Exclude<UploadResult, { kind: 'ok' }>): ProblemError {
+  switch (result.kind) {
+    case 'too-large':
+      return new ProblemError(
+        problem(
+          413,
+          'upload-too-large',
+          `the file exceeds the upload limit of ${Math.round(result.limit / 1024 / 1024)} MB (Q2H_MAX_UPLOAD_MB)`,
+        ),
+      );
+    case 'malformed':
+      return new ProblemError(problem(400, 'malformed-multipart', `malformed upload: ${result.reason}`));
+    case 'no-file':
+      return new ProblemError(problem(400, 'no-file', 'the multipart body has no field "file"'));
+  }
 }
 
-/** POST /api/imports: stream the upload to disk, recognise it, answer 202 and import in the background. */
+/**
+ * POST /api/imports: streams the upload to disk and starts the import on its first 64 KiB, so parsing
+ * runs while the rest arrives; answers 202 once the upload is complete (or 200 for content imported
+ * before, 4xx for an upload or a file q2h cannot take).
+ */
 export function importsRouter(
   service: ImportService,
   options: { uploadDir: string; maxUploadBytes: number },
@@ -25,46 +40,48 @@ export function importsRouter(
         problem(415, 'not-multipart', 'send the report as multipart/form-data, field "file"'),
       );
     }
-    const stored = await storeUpload(req, options.uploadDir, options.maxUploadBytes);
-    if (stored.kind === 'too-large') {
-      const mb = Math.round(stored.limit / 1024 / 1024);
-      throw new ProblemError(
-        problem(413, 'upload-too-large', `the file exceeds the upload limit of ${mb} MB (Q2H_MAX_UPLOAD_MB)`),
-      );
+    const importId = newImportId();
+    const path = join(options.uploadDir, `${importId}.report`);
+    const upload = receiveUpload(req, path, options.maxUploadBytes);
+    const head = await upload.head;
+    if (head.kind !== 'ok') {
+      const done = await upload.done;
+      throw uploadProblem(done.kind === 'ok' ? { kind: 'no-file' } : done);
     }
-    if (stored.kind === 'malformed')
-      throw new ProblemError(problem(400, 'malformed-multipart', `malformed upload: ${stored.reason}`));
-    if (stored.kind === 'no-file')
-      throw new ProblemError(problem(400, 'no-file', 'the multipart body has no field "file"'));
-
-    const { upload } = stored;
-    const recognised = recogniseReport(await readHead(upload.path));
+    const recognised = recogniseReport(head.head);
     if (recognised.kind === 'rejected') {
-      await rm(upload.path, { force: true });
+      await upload.done; // let the client finish sending before answering; the file is then removed
+      await rm(path, { force: true });
       throw new ProblemError(
-        problem(422, recognised.slug, `${upload.filename}: ${recognised.reason}`, { file: upload.filename }),
+        problem(422, recognised.slug, `${head.filename}: ${recognised.reason}`, { file: head.filename }),
       );
     }
-    const importId = importIdOf(tenant, upload.sha256);
-    const existing = await service.existing(tenant, importId);
-    if (existing) {
-      await rm(upload.path, { force: true });
-      res.status(200).json({ id: importId, status: existing, duplicate: true });
-      return;
-    }
-    const kept = await keepUpload(upload, join(options.uploadDir, `${importId}.report`));
-    const status = await service.accept({
+    const job = {
       tenant,
       importId,
       sequence: Date.now(),
-      filename: kept.filename,
-      path: kept.path,
-      sha256: kept.sha256,
-      bytesTotal: kept.bytes,
+      filename: head.filename,
+      path,
+      sha256: '',
+      // Until the upload ends, the request's length is the best estimate of the file's size.
+      bytesTotal: Number(req.headers['content-length'] ?? 0),
       dialect: recognised.dialect,
       encoding: recognised.encoding,
-    });
-    res.status(202).json({ id: importId, status });
+    };
+    const run = service.begin(job);
+    const done = await upload.done;
+    if (done.kind !== 'ok') {
+      service.discard(run);
+      throw uploadProblem(done);
+    }
+    const duplicate = await service.duplicateOf(tenant, done.upload.sha256);
+    if (duplicate) {
+      service.discard(run);
+      res.status(200).json({ id: duplicate.id, status: duplicate.status, duplicate: true });
+      return;
+    }
+    await service.admit({ ...job, sha256: done.upload.sha256, bytesTotal: done.upload.bytes }, run);
+    res.status(202).json({ id: importId, status: 'accepted' });
   });
   return router;
 }

@@ -28,6 +28,7 @@ const migrations: Migration[] = [
         t.timestamp('updated_at', { useTz: true }).notNullable();
         t.primary(['tenant', 'id']);
         t.index(['tenant', 'created_at']);
+        t.index(['tenant', 'sha256']);
       });
       await db.schema.createTable('coherence_results', (t) => {
         t.string('tenant').notNullable();

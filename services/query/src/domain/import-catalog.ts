@@ -50,9 +50,14 @@ const num = (v: string | null) => (v === null ? null : Number(v));
 export class ImportCatalog {
   constructor(private readonly db: Relational) {}
 
-  async status(tenant: string, id: string): Promise<ImportStatus | undefined> {
-    const row = await this.db('imports').where({ tenant, id }).first('status');
-    return row?.status;
+  /** The newest import of this content that did not fail: re-uploads are recognised by their sha256. */
+  async bySha256(tenant: string, sha256: string): Promise<{ id: string; status: ImportStatus } | undefined> {
+    const row = await this.db('imports')
+      .where({ tenant, sha256 })
+      .whereNot({ status: 'failed' })
+      .orderBy('created_at', 'desc')
+      .first('id', 'status');
+    return row ? { id: row.id, status: row.status } : undefined;
   }
 
   async get(tenant: string, id: string): Promise<ImportView | undefined> {
