@@ -1,2 +1,3 @@
 export * from './event-log.ts';
+export { type KafkaEventLogOptions, openKafkaEventLog } from './kafka-event-log.ts';
 export { type LmdbEventLogOptions, openLmdbEventLog } from './lmdb-event-log.ts';

@@ -1,0 +1,4 @@
+export { APICURIO_VERSION, type ApicurioEngine, type ApicurioOptions, startApicurio } from './apicurio.ts';
+export { findJava } from './java.ts';
+export { KAFKA_VERSION, type KafkaEngine, type KafkaOptions, startKafka } from './kafka.ts';
+export { fetchMavenArtifacts, type MavenArtifact } from './maven.ts';
