@@ -216,6 +216,34 @@ describe('bad input', () => {
     expect(performance.now() - started).toBeLessThan(10_000); // quadratic re-parsing took minutes
   });
 
+  it('reads a CRLF split across two read chunks right after a closing quote', async () => {
+    const lines = original.split('\r\n');
+    const header = lines.findIndex((l) => l.startsWith('"IP","DNS","NetBIOS"'));
+    const fields = Papa.parse<string[]>(lines[header]!).data[0]!;
+    const headText = `${lines.slice(0, header + 1).join('\r\n')}\r\n`;
+    const rowWith = (results: string) =>
+      Papa.unparse(
+        [
+          fields.map(
+            (name) => ({ IP: '10.9.9.9', QID: '12345', Severity: '3', Results: results })[name] ?? 'x',
+          ),
+        ],
+        {
+          quotes: true,
+          newline: '\r\n',
+        },
+      );
+    // Pad the first row so that the first 48 KiB read ends with its closing quote and the \r of its CRLF.
+    const padding = 48 * 1024 - 1 - Buffer.byteLength(headText) - Buffer.byteLength(rowWith(''));
+    const csv = `${headText}${rowWith('y'.repeat(padding))}\r\n${rowWith('second')}\r\n`;
+    expect(csv.slice(48 * 1024 - 2, 48 * 1024)).toBe('"\r'); // the first read ends inside the CRLF
+    const path = join(dir, 'crlf-boundary.csv');
+    writeFileSync(path, csv);
+    const { outcome, findings } = await parseFixture(path);
+    expect(outcome).toMatchObject({ kind: 'ok', rows: 2 });
+    expect(findings[1]!.results).toBe('second');
+  });
+
   it('does not recognise a file that is not a scanner report', () => {
     expect(sniffDialect(['name', 'email', 'phone']).kind).toBe('unknown');
   });

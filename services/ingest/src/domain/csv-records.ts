@@ -80,8 +80,13 @@ export async function readCsvRecords(
         reason: `a single record is longer than ${MAX_RECORD_CHARS >> 20} MiB: not a report row`,
       };
     }
-    const text = waiting;
+    let text = waiting;
     waiting = '';
+    // A chunk ending between the \r and \n of a CRLF would read as a quote followed by garbage.
+    if (!final && text.endsWith('\r')) {
+      text = text.slice(0, -1);
+      waiting = '\r';
+    }
     parser ??= new PapaParser({
       delimiter: options.delimiter ?? ',',
       newline: text.includes('\r\n') ? '\r\n' : '\n',
