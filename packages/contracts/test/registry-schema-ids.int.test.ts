@@ -12,6 +12,7 @@ import { recordSchema, topicSchema, topicType } from '../src/schemas.ts';
 import { createSerde } from '../src/serde.ts';
 import type { DataTopic } from '../src/topics.ts';
 import { Topics, topicRecords } from '../src/topics.ts';
+import { sampleFinding } from './sample-events.ts';
 
 // A real Apicurio Registry 3 (local JVM, in-memory storage) speaking the Confluent API (ccompat).
 let registry: ApicurioEngine;
@@ -28,36 +29,7 @@ const get = async (path: string) => {
   return (await response.json()) as Record<string, unknown>;
 };
 
-const finding: FindingObserved = {
-  type: 'FindingObserved',
-  eventId: 'imp1:0',
-  tenant: 'default',
-  importId: 'imp1',
-  occurredAt: 1_763_000_000_000,
-  ordinal: 0,
-  line: 19,
-  findingKey: 'default|10.0.0.1|qualys:91850|443|tcp',
-  source: 'qualys',
-  vulnKey: '91850',
-  severity: 5,
-  vulnType: 'vulnerability',
-  ip: '10.0.0.1',
-  dns: 'web01',
-  netbios: 'WEB01',
-  os: 'Windows',
-  hostId: 'h1',
-  trackingMethod: 'Agent',
-  port: 443,
-  protocol: 'tcp',
-  fqdn: '',
-  ssl: true,
-  status: 'Active',
-  firstDetected: null,
-  lastDetected: 1_763_000_000_000,
-  timesDetected: 12,
-  scannedAt: 1_763_000_000_000,
-  results: 'KB5049981 is not installed — é',
-};
+const finding = sampleFinding;
 
 const completed: ImportCompleted = {
   type: 'ImportCompleted',

@@ -12,6 +12,7 @@ import { queryRouter } from './http/query-routes.ts';
 
 export type { ImportView } from './domain/import-catalog.ts';
 export { latestStateQuery, type OverviewFilter, overviewQuery } from './domain/overview-query.ts';
+export { ViewFilterParams } from './http/query-routes.ts';
 export { ImportCatalog, Projector };
 
 export interface QueryDeps {

@@ -1,27 +1,15 @@
 import { once } from 'node:events';
 import type { Analytics } from '@q2h/analytics';
 import { ProblemError, problem } from '@q2h/platform';
+import { ViewFilterParams } from '@q2h/query';
 import { Router } from 'express';
-import { z } from 'zod';
 import { findingsCsv } from '../domain/findings-export.ts';
-
-const Filter = z.object({
-  severities: z
-    .string()
-    .regex(/^[1-5](,[1-5])*$/, 'a comma-separated list of severities 1 to 5, e.g. 4,5')
-    .optional()
-    .transform((s) => (s ? [...new Set(s.split(',').map(Number))] : [1, 2, 3, 4, 5])),
-  report: z
-    .string()
-    .regex(/^[0-9a-f]{24}$/, 'an import id')
-    .optional(),
-});
 
 /** GET /exports/findings.csv: the findings of the overview's filter, streamed with backpressure. */
 export function exportRouter(deps: { analytics: Analytics }): Router {
   const router = Router();
   router.get('/exports/findings.csv', async (req, res) => {
-    const parsed = Filter.safeParse(req.query);
+    const parsed = ViewFilterParams.safeParse(req.query);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new ProblemError(problem(400, 'invalid-filter', `${issue?.path.join('.')}: ${issue?.message}`));

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { ImportCatalog } from '../domain/import-catalog.ts';
 import { overviewQuery } from '../domain/overview-query.ts';
 
-const OverviewParams = z.object({
+/** The filter of every dashboard view (query string), shared by the overview and its exports. */
+export const ViewFilterParams = z.object({
   severities: z
     .string()
     .regex(/^[1-5](,[1-5])*$/, 'a comma-separated list of severities 1 to 5, e.g. 4,5')
@@ -29,7 +30,7 @@ export function queryRouter(deps: { catalog: ImportCatalog; analytics: Analytics
     res.json(view);
   });
   router.get('/overview', async (req, res) => {
-    const parsed = OverviewParams.safeParse(req.query);
+    const parsed = ViewFilterParams.safeParse(req.query);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new ProblemError(
