@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { type ApicurioEngine, startApicurio } from '@q2h/test-engines';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FindingObserved, ImportCompleted } from '../src/events.ts';
+import type { ImportCompleted } from '../src/events.ts';
 import {
   registerSchema,
   registerTopicSchemas,

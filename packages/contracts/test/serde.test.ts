@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   createSerde,
-  type FindingObserved,
   type ImportCompleted,
   localSchemaIds,
   recordSchema,
