@@ -55,3 +55,72 @@ export function partitionFor(key: string, partitions: number): number {
   }
   return (hash >>> 0) % partitions;
 }
+
+/** What an adapter implements; `withLifecycle` turns it into an EventLog. */
+export interface EventLogBackend {
+  ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
+  /** Called with a non-empty batch. */
+  publish(topic: string, records: readonly LogRecord[]): Promise<void>;
+  consume(group: string, topic: string, handle: BatchHandler, maxBatch: number): Consumer;
+  /** Called once every consumer has stopped and every write in flight has settled. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BATCH = 2000;
+
+/**
+ * The lifecycle every adapter shares: closing refuses new consumers; close stops the consumers first
+ * (their handlers may still publish), then refuses writes, waits for those in flight and closes the
+ * backend. Calling close again returns the same promise.
+ */
+export function withLifecycle(backend: EventLogBackend): EventLog {
+  let closing = false;
+  let closed = false;
+  let closePromise: Promise<void> | undefined;
+  const consumers = new Set<Consumer>();
+  const pending = new Set<Promise<unknown>>();
+  const closedError = () => new Error('event-log: the log is closed');
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    pending.add(promise);
+    const forget = () => pending.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  };
+
+  return {
+    ensureTopics(topics) {
+      if (closed) return Promise.reject(closedError());
+      return track(backend.ensureTopics(topics));
+    },
+    publish(topic, records) {
+      if (closed) return Promise.reject(closedError());
+      if (records.length === 0) return Promise.resolve();
+      return track(backend.publish(topic, records));
+    },
+    consume(group, topic, handle, options) {
+      if (closing) throw closedError();
+      const maxBatch = options?.maxBatch ?? DEFAULT_MAX_BATCH;
+      if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error('event-log: maxBatch must be >= 1');
+      const inner = backend.consume(group, topic, handle, maxBatch);
+      const consumer: Consumer = {
+        async stop() {
+          await inner.stop();
+          consumers.delete(consumer);
+        },
+        lag: () => inner.lag(),
+      };
+      consumers.add(consumer);
+      return consumer;
+    },
+    close() {
+      closePromise ??= (async () => {
+        closing = true;
+        await Promise.all([...consumers].map((c) => c.stop()));
+        closed = true;
+        await Promise.allSettled([...pending]);
+        await backend.close();
+      })();
+      return closePromise;
+    },
+  };
+}

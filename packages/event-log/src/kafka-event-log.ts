@@ -30,13 +30,13 @@ import {
 } from 'kafkajs';
 import {
   type BatchHandler,
-  type ConsumeOptions,
   type Consumer,
   type EventLog,
   type LogRecord,
   partitionFor,
   type StoredRecord,
   type TopicSpec,
+  withLifecycle,
 } from './event-log.ts';
 
 export interface KafkaEventLogOptions {
@@ -61,7 +61,6 @@ export interface KafkaEventLogOptions {
   readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logLevel'>;
 }
 
-const DEFAULT_MAX_BATCH = 2000;
 const DEFAULT_RETRY_MS = 1000;
 const DEFAULT_TOPIC_CONFIG: Readonly<Record<string, string>> = { 'retention.ms': '-1' };
 const utf8 = new TextDecoder();
@@ -95,19 +94,6 @@ export async function openKafkaEventLog(options: KafkaEventLogOptions): Promise<
   }
 
   const partitionCounts = new Map<string, number>();
-  const consumers = new Set<KafkaLogConsumer>();
-  const pending = new Set<Promise<unknown>>();
-  let closing = false;
-  let closed = false;
-  let closePromise: Promise<void> | undefined;
-  const closedError = () => new Error('event-log: the log is closed');
-
-  function track<T>(promise: Promise<T>): Promise<T> {
-    pending.add(promise);
-    const forget = () => pending.delete(promise);
-    promise.then(forget, forget);
-    return promise;
-  }
 
   async function partitionsOf(topic: string): Promise<number> {
     const known = partitionCounts.get(topic);
@@ -226,7 +212,6 @@ export async function openKafkaEventLog(options: KafkaEventLogOptions): Promise<
           await this.started;
           // Waits for the batch in flight (handled and committed, or abandoned uncommitted), then leaves the group.
           await this.consumer.disconnect();
-          consumers.delete(this);
         })();
       }
       return this.stopPromise;
@@ -312,39 +297,15 @@ export async function openKafkaEventLog(options: KafkaEventLogOptions): Promise<
     }
   }
 
-  return {
-    ensureTopics(topics) {
-      if (closed) return Promise.reject(closedError());
-      return track(ensureTopicsNow(topics));
+  return withLifecycle({
+    ensureTopics: ensureTopicsNow,
+    publish: publishNow,
+    consume: (group, topic, handle, maxBatch) => new KafkaLogConsumer(group, topic, handle, maxBatch),
+    async close() {
+      await producer.disconnect();
+      await admin.disconnect();
     },
-    publish(topic, batch) {
-      if (closed) return Promise.reject(closedError());
-      if (batch.length === 0) return Promise.resolve();
-      return track(publishNow(topic, batch));
-    },
-    consume(group, topic, handle, consumeOptions?: ConsumeOptions) {
-      if (closing) throw closedError();
-      const maxBatch = consumeOptions?.maxBatch ?? DEFAULT_MAX_BATCH;
-      if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error('event-log: maxBatch must be >= 1');
-      const consumer = new KafkaLogConsumer(group, topic, handle, maxBatch);
-      consumers.add(consumer);
-      return consumer;
-    },
-    close() {
-      if (!closePromise) {
-        closing = true;
-        closePromise = (async () => {
-          // Handlers still running may publish (e.g. derived events): the producer stays open until they are done.
-          await Promise.all([...consumers].map((c) => c.stop()));
-          closed = true;
-          await Promise.allSettled([...pending]);
-          await producer.disconnect();
-          await admin.disconnect();
-        })();
-      }
-      return closePromise;
-    },
-  };
+  });
 }
 
 /**

@@ -24,13 +24,13 @@ import { Buffer } from 'node:buffer';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import {
   type BatchHandler,
-  type ConsumeOptions,
   type Consumer,
   type EventLog,
   type LogRecord,
   partitionFor,
   type StoredRecord,
   type TopicSpec,
+  withLifecycle,
 } from './event-log.ts';
 
 export interface LmdbEventLogOptions {
@@ -46,7 +46,6 @@ type RecordKey = [string, number, number];
 type MetaKey = ['topic', string] | ['hwm', string, number];
 type OffsetKey = [string, string, number];
 
-const DEFAULT_MAX_BATCH = 2000;
 const DEFAULT_POLL_MS = 50;
 const DEFAULT_RETRY_MS = 1000;
 /** First byte of every stored record: the frame layout version. */
@@ -82,30 +81,15 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
     keyEncoding: 'ordered-binary',
   });
 
-  /** closing: no new consumers; closed: no new writes either (set once the consumers have stopped). */
-  let closing = false;
-  let closed = false;
-  let closePromise: Promise<void> | undefined;
-  const consumers = new Set<LmdbConsumer>();
-  const pending = new Set<Promise<unknown>>();
   /** In-process wake-ups: consumers waiting for appends to a topic. */
   const waiters = new Map<string, Set<() => void>>();
   const frames = new FrameEncoder();
-
-  const closedError = () => new Error('event-log: the log is closed');
 
   /** Awaits a write's commit and then its fsync. */
   async function durable<T>(write: Promise<T>): Promise<T> {
     const result = await write;
     await root.flushed;
     return result;
-  }
-
-  function track<T>(promise: Promise<T>): Promise<T> {
-    pending.add(promise);
-    const forget = () => pending.delete(promise);
-    promise.then(forget, forget);
-    return promise;
   }
 
   function partitionsOf(topic: string): number | undefined {
@@ -169,7 +153,6 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
       this.stopped = true;
       this.signal.wake?.();
       await this.loop;
-      consumers.delete(this);
     }
 
     async lag(): Promise<number> {
@@ -305,38 +288,14 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
     );
   }
 
-  return {
-    ensureTopics(topics) {
-      if (closed) return Promise.reject(closedError());
-      return track(ensureTopicsNow(topics));
+  return withLifecycle({
+    ensureTopics: ensureTopicsNow,
+    publish: publishNow,
+    consume: (group, topic, handle, maxBatch) => new LmdbConsumer(group, topic, handle, maxBatch),
+    async close() {
+      await root.close();
     },
-    publish(topic, batch) {
-      if (closed) return Promise.reject(closedError());
-      if (batch.length === 0) return Promise.resolve();
-      return track(publishNow(topic, batch));
-    },
-    consume(group, topic, handle, consumeOptions?: ConsumeOptions) {
-      if (closing) throw closedError();
-      const maxBatch = consumeOptions?.maxBatch ?? DEFAULT_MAX_BATCH;
-      if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error('event-log: maxBatch must be >= 1');
-      const consumer = new LmdbConsumer(group, topic, handle, maxBatch);
-      consumers.add(consumer);
-      return consumer;
-    },
-    close() {
-      if (!closePromise) {
-        closing = true;
-        closePromise = (async () => {
-          // Handlers still running may publish (e.g. derived events): writes stay open until they are done.
-          await Promise.all([...consumers].map((c) => c.stop()));
-          closed = true;
-          await Promise.allSettled([...pending]);
-          await root.close();
-        })();
-      }
-      return closePromise;
-    },
-  };
+  });
 }
 
 const utf8Decoder = new TextDecoder();
