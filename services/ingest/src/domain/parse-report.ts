@@ -62,9 +62,9 @@ export async function parseReport(
         observed.rows++;
         observed.perIp.set(finding.ip, (observed.perIp.get(finding.ip) ?? 0) + 1);
         observed.bySeverity.set(finding.severity, (observed.bySeverity.get(finding.severity) ?? 0) + 1);
-        if (!seenVulns.has(vulnerability.vulnKey)) {
-          seenVulns.add(vulnerability.vulnKey);
-          vulnerabilities.push(vulnerability);
+        if (!seenVulns.has(finding.vulnKey)) {
+          seenVulns.add(finding.vulnKey);
+          vulnerabilities.push(vulnerability());
         }
       }
       if (findings.length === 0 && vulnerabilities.length === 0) return 'continue';

@@ -19,7 +19,8 @@ export interface DeclaredTotals {
 }
 
 export type RowResult =
-  | { kind: 'finding'; finding: ParsedFinding; vulnerability: ParsedVulnerability }
+  /** `vulnerability()` builds the per-QID record; called only for the first row of each QID. */
+  | { kind: 'finding'; finding: ParsedFinding; vulnerability: () => ParsedVulnerability }
   | { kind: 'skip' }
   | { kind: 'invalid'; reason: string };
 

@@ -66,8 +66,6 @@ export function qualysRowMapper(header: readonly string[]): QualysRowMapper {
       return { kind: 'invalid', reason: `Severity "${get('severity')}" is not between 1 and 5` };
     }
     const vulnType = qualysType(get('type'));
-    const cvss = scoreAndVector(get('cvssBase'));
-    const cvss3 = scoreAndVector(get('cvss3Base'));
     const port = Number.parseInt(get('port'), 10);
     const finding: ParsedFinding = {
       line,
@@ -91,25 +89,29 @@ export function qualysRowMapper(header: readonly string[]): QualysRowMapper {
       timesDetected: toIntOrNull(get('timesDetected')),
       results: get('results'),
     };
-    const vulnerability: ParsedVulnerability = {
-      source: 'qualys',
-      vulnKey: qid,
-      title: get('title'),
-      severity,
-      vulnType,
-      category: get('category'),
-      cves: get('cves')
-        .split(/[,\s]+/)
-        .filter((cve) => cve.length > 0),
-      vendorReferences: get('vendorReferences'),
-      cvssBase: cvss.score,
-      cvssVector: cvss.vector,
-      cvss3Base: cvss3.score,
-      cvss3Vector: cvss3.vector,
-      threat: get('threat'),
-      impact: get('impact'),
-      solution: get('solution'),
-      pciVuln: get('pciVuln').toLowerCase() === 'yes',
+    const vulnerability = (): ParsedVulnerability => {
+      const cvss = scoreAndVector(get('cvssBase'));
+      const cvss3 = scoreAndVector(get('cvss3Base'));
+      return {
+        source: 'qualys',
+        vulnKey: qid,
+        title: get('title'),
+        severity,
+        vulnType,
+        category: get('category'),
+        cves: get('cves')
+          .split(/[,\s]+/)
+          .filter((cve) => cve.length > 0),
+        vendorReferences: get('vendorReferences'),
+        cvssBase: cvss.score,
+        cvssVector: cvss.vector,
+        cvss3Base: cvss3.score,
+        cvss3Vector: cvss3.vector,
+        threat: get('threat'),
+        impact: get('impact'),
+        solution: get('solution'),
+        pciVuln: get('pciVuln').toLowerCase() === 'yes',
+      };
     };
     return { kind: 'finding', finding, vulnerability };
   };
