@@ -1,7 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { type ApicurioEngine, startApicurio } from '@q2h/test-engines';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImportCompleted } from '../src/events.ts';
 import {
   registerSchema,
   registerTopicSchemas,
@@ -12,7 +11,7 @@ import { recordSchema, topicSchema, topicType } from '../src/schemas.ts';
 import { createSerde } from '../src/serde.ts';
 import type { DataTopic } from '../src/topics.ts';
 import { Topics, topicRecords } from '../src/topics.ts';
-import { sampleFinding } from './sample-events.ts';
+import { sampleCompleted, sampleFinding } from './sample-events.ts';
 
 // A real Apicurio Registry 3 (local JVM, in-memory storage) speaking the Confluent API (ccompat).
 let registry: ApicurioEngine;
@@ -31,20 +30,7 @@ const get = async (path: string) => {
 
 const finding = sampleFinding;
 
-const completed: ImportCompleted = {
-  type: 'ImportCompleted',
-  eventId: 'imp1:completed',
-  tenant: 'default',
-  importId: 'imp1',
-  occurredAt: 1,
-  rowsDone: 11,
-  bytesDone: 100,
-  findings: 11,
-  hosts: 4,
-  scannedAt: null,
-  declaredTotalVulns: 11,
-  declaredActiveHosts: null,
-};
+const completed = sampleCompleted;
 
 const topics = Object.keys(topicRecords) as DataTopic[];
 

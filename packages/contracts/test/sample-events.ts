@@ -1,4 +1,4 @@
-import type { FindingObserved } from '../src/events.ts';
+import type { FindingObserved, ImportCompleted } from '../src/events.ts';
 
 /** One realistic finding for serde and registry tests. */
 export const sampleFinding: FindingObserved = {
@@ -30,4 +30,20 @@ export const sampleFinding: FindingObserved = {
   timesDetected: 12,
   scannedAt: 1_763_000_000_000,
   results: 'KB5049981 is not installed\n%windir%\\system32 — é',
+};
+
+/** One completed import for serde and registry tests. */
+export const sampleCompleted: ImportCompleted = {
+  type: 'ImportCompleted',
+  eventId: 'imp1:completed',
+  tenant: 'default',
+  importId: 'imp1',
+  occurredAt: 1,
+  rowsDone: 11,
+  bytesDone: 100,
+  findings: 11,
+  hosts: 4,
+  scannedAt: null,
+  declaredTotalVulns: 11,
+  declaredActiveHosts: null,
 };

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   createSerde,
-  type ImportCompleted,
   localSchemaIds,
   recordSchema,
   type SchemaIds,
@@ -9,7 +8,7 @@ import {
   topicRecords,
   topicType,
 } from '../src/index.ts';
-import { sampleFinding } from './sample-events.ts';
+import { sampleCompleted, sampleFinding } from './sample-events.ts';
 
 const finding = sampleFinding;
 
@@ -25,20 +24,7 @@ describe('Avro serde', () => {
   });
 
   it('round-trips every import event type on the imports topic', () => {
-    const completed: ImportCompleted = {
-      type: 'ImportCompleted',
-      eventId: 'imp1:completed',
-      tenant: 'default',
-      importId: 'imp1',
-      occurredAt: 1,
-      rowsDone: 11,
-      bytesDone: 100,
-      findings: 11,
-      hosts: 4,
-      scannedAt: null,
-      declaredTotalVulns: 11,
-      declaredActiveHosts: null,
-    };
+    const completed = sampleCompleted;
     const decoded = serde.decode(Topics.imports, serde.encode(Topics.imports, completed));
     expect(decoded).toEqual({ kind: 'ok', value: completed });
   });
