@@ -15,12 +15,6 @@ import type { Consumer, EventLog, StoredRecord } from '@q2h/event-log';
 import type { Logger, Metrics } from '@q2h/platform';
 import type { Relational } from '@q2h/relational';
 
-/** A step's outcome (PostHog's ingestion style): bad data goes to the DLQ with its reason, never a throw. */
-export type StepResult<T> =
-  | { kind: 'ok'; value: T }
-  | { kind: 'dlq'; reason: string }
-  | { kind: 'drop'; reason: string };
-
 export interface ProjectorDeps {
   log: EventLog;
   serde: Serde;
@@ -90,16 +84,12 @@ export class Projector {
     const end = this.deps.metrics.projectionDuration.startTimer({ topic });
     const events: TopicEvents[T][] = [];
     for (const record of records) {
-      const decoded = this.decode(topic, record);
+      const decoded = this.deps.serde.decode(topic, record.value);
       if (decoded.kind === 'ok') events.push(decoded.value);
-      else if (decoded.kind === 'dlq') await this.deadLetter(record, decoded.reason);
+      else await this.deadLetter(record, decoded.reason);
     }
     if (events.length > 0) await project(events);
     end();
-  }
-
-  private decode<T extends DataTopic>(topic: T, record: StoredRecord): StepResult<TopicEvents[T]> {
-    return this.deps.serde.decode(topic, record.value);
   }
 
   private async deadLetter(record: StoredRecord, reason: string): Promise<void> {
