@@ -76,6 +76,10 @@ export interface VulnerabilityDefined extends EventBase {
   readonly impact: string;
   readonly solution: string;
   readonly pciVuln: boolean;
+  readonly cvss4Base: number | null;
+  readonly cvss4Vector: string;
+  /** EPSS probability 0..1. */
+  readonly epss: number | null;
 }
 
 export interface FindingObserved extends EventBase {
@@ -103,6 +107,9 @@ export interface FindingObserved extends EventBase {
   readonly timesDetected: number | null;
   readonly scannedAt: number;
   readonly results: string;
+  readonly network: string;
+  /** The scanner's own severity value, as written ('Critical', 'H', '4'). */
+  readonly scannerSeverity: string;
 }
 
 export type ImportEvent =

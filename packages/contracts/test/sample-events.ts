@@ -30,6 +30,8 @@ export const sampleFinding: FindingObserved = {
   timesDetected: 12,
   scannedAt: 1_763_000_000_000,
   results: 'KB5049981 is not installed\n%windir%\\system32 — é',
+  network: 'Global Default Network',
+  scannerSeverity: '5',
 };
 
 /** One completed import for serde and registry tests. */

@@ -4,33 +4,12 @@ import { join } from 'node:path';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { checkCoherence, worstLevel } from '../src/domain/coherence.ts';
-import { sniffDialect } from '../src/domain/dialects/sniff-dialect.ts';
-import { type ParseOutcome, parseReport } from '../src/domain/parse-report.ts';
+import { recogniseReport } from '../src/domain/recognise-report.ts';
 import type { ParsedFinding, ParsedVulnerability } from '../src/domain/report-model.ts';
-import { detectEncoding, type TextEncoding } from '../src/domain/text-encoding.ts';
 import { fixture } from './fixtures.ts';
+import { readReport } from './read-report.ts';
 
-async function parseFixture(path: string, encoding?: TextEncoding) {
-  const bytes = readFileSync(path);
-  const detected = encoding ?? detectEncoding(bytes.subarray(0, 65536));
-  const firstLine = bytes.toString('latin1', 0, 4096).split(/\r?\n/)[0] ?? '';
-  const sniffed = sniffDialect(firstLine.split(',').map((f) => f.replace(/^"|"$/g, '')));
-  if (sniffed.kind !== 'ok') throw new Error(sniffed.reason);
-  const findings: ParsedFinding[] = [];
-  const vulnerabilities: ParsedVulnerability[] = [];
-  const outcome: ParseOutcome = await parseReport(
-    path,
-    { dialect: sniffed.dialect, encoding: detected },
-    {
-      accept: async (f, v) => {
-        findings.push(...f);
-        vulnerabilities.push(...v);
-        return 'continue';
-      },
-    },
-  );
-  return { outcome, findings, vulnerabilities, dialect: sniffed.dialect, encoding: detected };
-}
+const parseFixture = (path: string) => readReport(path);
 
 const keyOf = (f: ParsedFinding) => `${f.ip}|${f.vulnKey}|${f.port ?? ''}|${f.protocol}`;
 
@@ -245,6 +224,9 @@ describe('bad input', () => {
   });
 
   it('does not recognise a file that is not a scanner report', () => {
-    expect(sniffDialect(['name', 'email', 'phone']).kind).toBe('unknown');
+    expect(recogniseReport(Buffer.from('name,email,phone\nann,a@example.com,1\n'))).toMatchObject({
+      kind: 'rejected',
+      slug: 'unknown-dialect',
+    });
   });
 });

@@ -47,6 +47,7 @@ export async function readCsvRecords(
   path: string,
   options: {
     encoding: TextEncoding;
+    /** Default: detected from the first line (see detectDelimiter). */
     delimiter?: string;
     /** For a file still being uploaded: its size once known (see fileChunks). */
     finalSize?: () => number | undefined;
@@ -88,7 +89,7 @@ export async function readCsvRecords(
       waiting = '\r';
     }
     parser ??= new PapaParser({
-      delimiter: options.delimiter ?? ',',
+      delimiter: options.delimiter ?? detectDelimiter(text),
       newline: text.includes('\r\n') ? '\r\n' : '\n',
       fastMode: false,
     });
@@ -123,6 +124,18 @@ export async function readCsvRecords(
   const outcome = await parseText(decoder.end(), true);
   if (outcome !== 'continue') return outcome;
   return { kind: 'ok', records, lines: line - 1, bytes };
+}
+
+/**
+ * Comma, or semicolon / tab when the first line holds more of those (Excel exports in European locales
+ * write semicolons). Quoted text is left out of the count.
+ */
+export function detectDelimiter(text: string): string {
+  const end = text.indexOf('\n');
+  const firstLine = (end === -1 ? text : text.slice(0, end)).replace(/"[^"]*"/g, '');
+  const count = (c: string) => firstLine.split(c).length - 1;
+  const [best] = [',', ';', '\t'].sort((a, b) => count(b) - count(a));
+  return best && count(best) > 0 ? best : ',';
 }
 
 function newlinesIn(fields: string[]): number {

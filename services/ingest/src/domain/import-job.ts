@@ -9,8 +9,9 @@ import {
   type VulnerabilityDefined,
 } from '@q2h/contracts';
 import { checkCoherence } from './coherence.ts';
-import type { Dialect } from './dialects/sniff-dialect.ts';
+import { formatOf } from './formats/index.ts';
 import { parseReport } from './parse-report.ts';
+import { assetOf } from './report-model.ts';
 import type { TextEncoding } from './text-encoding.ts';
 
 export interface ImportJob {
@@ -21,7 +22,8 @@ export interface ImportJob {
   readonly path: string;
   readonly sha256: string;
   readonly bytesTotal: number;
-  readonly dialect: Dialect;
+  /** The report format's id (see formats/). */
+  readonly dialect: string;
   readonly encoding: TextEncoding;
 }
 
@@ -128,10 +130,12 @@ export async function runImport(
   let lastProgress = now();
   let lastBytes = 0;
 
+  const format = formatOf(job.dialect);
+  if (!format) throw new Error(`no reader for dialect ${job.dialect}`);
   const outcome = await parseReport(
-    job.path,
+    format,
     {
-      dialect: job.dialect,
+      path: job.path,
       encoding: job.encoding,
       ...(deps.upload ? { finalSize: () => deps.upload?.finalSize() } : {}),
     },
@@ -155,7 +159,7 @@ export async function runImport(
             eventId: eventIdOf(job.importId, ordinal),
             occurredAt: at,
             ordinal,
-            findingKey: `${job.tenant}|${f.ip}|${f.source}:${f.vulnKey}|${f.port ?? ''}|${f.protocol}`,
+            findingKey: `${job.tenant}|${assetOf(f)}|${f.source}:${f.vulnKey}|${f.port ?? ''}|${f.protocol}`,
             // Newest detection wins in the latest state; without a date, the import's acceptance time.
             scannedAt: f.lastDetected ?? job.sequence,
             ...f,

@@ -1,10 +1,11 @@
 import type { ObservedTotals } from './coherence.ts';
-import { type CsvReadResult, readCsvRecords } from './csv-records.ts';
-import { isQualysDetailHeader, type QualysRowMapper, qualysRowMapper } from './dialects/qualys-columns.ts';
-import { ScanReportPreamble } from './dialects/qualys-scan-report.ts';
-import type { Dialect } from './dialects/sniff-dialect.ts';
-import type { DeclaredTotals, ParsedFinding, ParsedVulnerability } from './report-model.ts';
-import type { TextEncoding } from './text-encoding.ts';
+import type { ReportFormat, ReportSource } from './formats/index.ts';
+import {
+  assetOf,
+  type DeclaredTotals,
+  type ParsedFinding,
+  type ParsedVulnerability,
+} from './report-model.ts';
 
 export interface ReportSink {
   /** Findings of one parsed chunk, with the vulnerabilities first seen in it; resolves when they are safe. */
@@ -21,74 +22,40 @@ export type ParseOutcome =
   | { kind: 'stopped'; rows: number };
 
 /**
- * Streams a Qualys CSV report through the sink. Memory stays bounded by one chunk plus one entry per
- * host and per vulnerability (the dedup set of VulnerabilityDefined), whatever the file size.
+ * Streams a report through the sink with its format's reader, counting what it sees (per asset, per
+ * severity) and passing each vulnerability on once. Memory stays bounded by one chunk plus one entry
+ * per asset and per vulnerability, whatever the file size.
  */
 export async function parseReport(
-  path: string,
-  options: { dialect: Dialect; encoding: TextEncoding; finalSize?: () => number | undefined },
+  format: ReportFormat,
+  source: ReportSource,
   sink: ReportSink,
 ): Promise<ParseOutcome> {
-  const preamble = options.dialect === 'qualys-scan-report-csv' ? new ScanReportPreamble() : undefined;
   const seenVulns = new Set<string>();
   const observed: ObservedTotals = { rows: 0, perIp: new Map(), bySeverity: new Map() };
-  let mapRow: QualysRowMapper | undefined;
-  let invalid: { line: number; reason: string } | undefined;
 
-  const read: CsvReadResult = await readCsvRecords(
-    path,
-    { encoding: options.encoding },
-    async (records, bytesDone) => {
-      const findings: ParsedFinding[] = [];
+  const read = await format.read(source, {
+    accept(emitted, bytesDone) {
+      const findings: ParsedFinding[] = new Array(emitted.length);
       const vulnerabilities: ParsedVulnerability[] = [];
-      for (const { fields, line } of records) {
-        if (!mapRow) {
-          if (isQualysDetailHeader(fields)) mapRow = qualysRowMapper(fields);
-          else if (preamble) preamble.accept(fields);
-          else if (!(fields.length === 1 && fields[0] === '')) {
-            invalid = { line, reason: 'expected the Qualys detail header (IP, QID, Title, Severity)' };
-            return 'stop';
-          }
-          continue;
-        }
-        const row = mapRow(fields, line);
-        if (row.kind === 'skip') continue;
-        if (row.kind === 'invalid') {
-          invalid = { line, reason: row.reason };
-          return 'stop';
-        }
-        const { finding, vulnerability } = row;
-        findings.push(finding);
-        observed.rows++;
-        observed.perIp.set(finding.ip, (observed.perIp.get(finding.ip) ?? 0) + 1);
+      for (let i = 0; i < emitted.length; i++) {
+        const { finding, vulnerability } = emitted[i] as (typeof emitted)[number];
+        findings[i] = finding;
+        const asset = assetOf(finding);
+        observed.perIp.set(asset, (observed.perIp.get(asset) ?? 0) + 1);
         observed.bySeverity.set(finding.severity, (observed.bySeverity.get(finding.severity) ?? 0) + 1);
-        if (!seenVulns.has(finding.vulnKey)) {
-          seenVulns.add(finding.vulnKey);
+        const vulnKey = `${finding.source}:${finding.vulnKey}`;
+        if (!seenVulns.has(vulnKey)) {
+          seenVulns.add(vulnKey);
           vulnerabilities.push(vulnerability());
         }
       }
-      if (findings.length === 0 && vulnerabilities.length === 0) return 'continue';
+      observed.rows += emitted.length;
       return sink.accept(findings, vulnerabilities, bytesDone);
     },
-  );
+  });
 
-  if (invalid) return { kind: 'failed', line: invalid.line, reason: invalid.reason, rows: observed.rows };
-  if (read.kind === 'failed')
-    return { kind: 'failed', line: read.line, reason: read.reason, rows: observed.rows };
+  if (read.kind === 'failed') return { ...read, rows: observed.rows };
   if (read.kind === 'stopped') return { kind: 'stopped', rows: observed.rows };
-  if (!mapRow) {
-    return {
-      kind: 'failed',
-      line: null,
-      reason: 'no Qualys detail table (header IP, QID, Title, Severity) found',
-      rows: 0,
-    };
-  }
-  return {
-    kind: 'ok',
-    rows: observed.rows,
-    bytes: read.bytes,
-    declared: preamble?.declared ?? null,
-    observed,
-  };
+  return { kind: 'ok', rows: observed.rows, bytes: read.bytes, declared: read.declared, observed };
 }

@@ -16,26 +16,34 @@ const statements = [
     tracking_method LowCardinality(String), port Nullable(UInt16), protocol LowCardinality(String),
     fqdn String, ssl Bool, status LowCardinality(String), first_detected Nullable(Int64),
     last_detected Nullable(Int64), times_detected Nullable(UInt32), scanned_at Int64, results String,
-    observed_at Int64
+    observed_at Int64, network String, scanner_severity String
   ) ENGINE = ReplacingMergeTree ORDER BY (tenant, import_id, ordinal)`,
   `CREATE TABLE IF NOT EXISTS findings_latest (
     tenant LowCardinality(String), finding_key String, import_id String, source LowCardinality(String),
     vuln_key String, severity UInt8, vuln_type LowCardinality(String), ip String, dns String,
     netbios String, os String, port Nullable(UInt16), protocol LowCardinality(String),
     status LowCardinality(String), first_detected Nullable(Int64), last_detected Nullable(Int64),
-    times_detected Nullable(UInt32), scanned_at Int64, version UInt64
+    times_detected Nullable(UInt32), scanned_at Int64, version UInt64, network String
   ) ENGINE = ReplacingMergeTree(version) ORDER BY (tenant, finding_key)`,
   `CREATE TABLE IF NOT EXISTS knowledge (
     tenant LowCardinality(String), source LowCardinality(String), vuln_key String, title String,
     severity UInt8, vuln_type LowCardinality(String), category String, cves Array(String),
     vendor_references String, cvss_base Nullable(Float32), cvss_vector String,
     cvss3_base Nullable(Float32), cvss3_vector String, threat String, impact String, solution String,
-    pci_vuln Bool, import_id String, version UInt64
+    pci_vuln Bool, import_id String, version UInt64, cvss4_base Nullable(Float32), cvss4_vector String,
+    epss Nullable(Float32)
   ) ENGINE = ReplacingMergeTree(version) ORDER BY (tenant, source, vuln_key)`,
   `CREATE TABLE IF NOT EXISTS assets (
     tenant LowCardinality(String), ip String, dns String, netbios String, os String,
     last_import_id String, version UInt64
   ) ENGINE = ReplacingMergeTree(version) ORDER BY (tenant, ip)`,
+  // Columns added after the first release: data directories created before them gain them here.
+  'ALTER TABLE findings_history ADD COLUMN IF NOT EXISTS network String',
+  'ALTER TABLE findings_history ADD COLUMN IF NOT EXISTS scanner_severity String',
+  'ALTER TABLE findings_latest ADD COLUMN IF NOT EXISTS network String',
+  'ALTER TABLE knowledge ADD COLUMN IF NOT EXISTS cvss4_base Nullable(Float32)',
+  'ALTER TABLE knowledge ADD COLUMN IF NOT EXISTS cvss4_vector String',
+  'ALTER TABLE knowledge ADD COLUMN IF NOT EXISTS epss Nullable(Float32)',
 ];
 
 export async function createAnalyticsSchema(analytics: Analytics): Promise<void> {

@@ -119,7 +119,8 @@ export class Projector {
       events.map((e) => [
         e.tenant, e.importId, e.ordinal, e.line, e.findingKey, e.source, e.vulnKey, e.severity, e.vulnType,
         e.ip, e.dns, e.netbios, e.os, e.hostId, e.trackingMethod, e.port, e.protocol, e.fqdn, e.ssl, e.status,
-        e.firstDetected, e.lastDetected, e.timesDetected, e.scannedAt, e.results, e.occurredAt,
+        e.firstDetected, e.lastDetected, e.timesDetected, e.scannedAt, e.results, e.occurredAt, e.network,
+        e.scannerSeverity,
       ]),
     );
   }
@@ -131,7 +132,7 @@ export class Projector {
       events.map((e) => [
         e.tenant, e.source, e.vulnKey, e.title, e.severity, e.vulnType, e.category, e.cves, e.vendorReferences,
         e.cvssBase, e.cvssVector, e.cvss3Base, e.cvss3Vector, e.threat, e.impact, e.solution, e.pciVuln,
-        e.importId, e.occurredAt,
+        e.importId, e.occurredAt, e.cvss4Base, e.cvss4Vector, e.epss,
       ]),
     );
   }
@@ -256,7 +257,8 @@ export class Projector {
     await this.deps.analytics.command(
       `INSERT INTO findings_latest
        SELECT tenant, finding_key, import_id, source, vuln_key, severity, vuln_type, ip, dns, netbios, os, port,
-              protocol, status, first_detected, last_detected, times_detected, scanned_at, toUInt64(scanned_at)
+              protocol, status, first_detected, last_detected, times_detected, scanned_at, toUInt64(scanned_at),
+              network
        FROM findings_history FINAL WHERE tenant = {tenant:String} AND import_id = {importId:String}`,
       params,
     );

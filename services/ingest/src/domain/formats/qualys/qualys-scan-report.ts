@@ -1,4 +1,4 @@
-import type { DeclaredTotals } from '../report-model.ts';
+import type { DeclaredTotals } from '../../report-model.ts';
 
 /** First record of a VM Scan Report export: "Vulnerability Scan Report","<date>". */
 export function isScanReportTitle(fields: readonly string[]): boolean {

@@ -1,5 +1,5 @@
 import type { VulnType } from '@q2h/contracts';
-import type { ParsedFinding, ParsedVulnerability, RowResult } from '../report-model.ts';
+import type { ParsedFinding, ParsedVulnerability, RowResult } from '../../report-model.ts';
 
 /** Header names by field; the first present wins (Scan Report and flat detection CSV name a few differently). */
 const COLUMNS = {
@@ -31,6 +31,7 @@ const COLUMNS = {
   results: ['Results'],
   pciVuln: ['PCI Vuln'],
   category: ['Category'],
+  network: ['Network'],
 } as const;
 
 type Column = keyof typeof COLUMNS;
@@ -88,6 +89,8 @@ export function qualysRowMapper(header: readonly string[]): QualysRowMapper {
       lastDetected: qualysDate(get('lastDetected')),
       timesDetected: toIntOrNull(get('timesDetected')),
       results: get('results'),
+      network: get('network'),
+      scannerSeverity: get('severity'),
     };
     const vulnerability = (): ParsedVulnerability => {
       const cvss = scoreAndVector(get('cvssBase'));
@@ -111,6 +114,9 @@ export function qualysRowMapper(header: readonly string[]): QualysRowMapper {
         impact: get('impact'),
         solution: get('solution'),
         pciVuln: get('pciVuln').toLowerCase() === 'yes',
+        cvss4Base: null,
+        cvss4Vector: '',
+        epss: null,
       };
     };
     return { kind: 'finding', finding, vulnerability };

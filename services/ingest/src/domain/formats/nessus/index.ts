@@ -1,0 +1,3 @@
+import type { ReportFormat } from '../report-format.ts';
+
+export const nessusFormats: readonly ReportFormat[] = [];
