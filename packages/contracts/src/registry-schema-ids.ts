@@ -3,17 +3,29 @@
  * (Confluent Schema Registry, or Apicurio Registry's `ccompat` API), TopicNameStrategy subjects
  * `<topic>-value`, each with BACKWARD compatibility.
  *
- * Plain `fetch` against the Confluent REST API rather than @kafkajs/confluent-schema-registry: every topic
- * schema here is a top-level union (ADR 0002), and that library's `register()` rejects a schema without a
- * top-level `name` ("Invalid name: undefined"); its decode would also build its own avsc types, while the
- * one serde of `serde.ts` only needs ids and writer schemas.
+ * Reads go through @kafkajs/confluent-schema-registry's `SchemaRegistry`: a writer schema is fetched by id
+ * with its cache (one request per id, concurrent misses share it, 5xx answers retried), version ids with
+ * `getRegistryId`. Three calls stay plain `fetch` on the Confluent REST API, because the library cannot make
+ * them (4.1.0, checked against Apicurio 3.3):
+ * - registering: `register()` builds an avsc type and refuses one without a `name` ("Invalid name:
+ *   undefined"), and every topic schema here is a top-level union (ADR 0002), which has none; its
+ *   `{ type: AVRO, schema }` form goes through the same check;
+ * - setting the compatibility level: `register()` sets it only when the subject has no level yet, after
+ *   registering, and throws when the subject has another level; it has no call that sets a level;
+ * - listing a subject's versions (to load what older producers wrote): no such call.
  *
- * `SchemaIds.writerSchema(id)` is synchronous (the serde decodes synchronously), so schemas are fetched
- * ahead: registration loads every registered version of the topics' subjects; an id registered later (a
- * newer producer) is fetched with `load(id)` / `loadFor(bytes)` before decoding. An id never loaded makes
+ * `SchemaIds.writerSchema(id)` answers the schema as registered (its JSON), which the one serde of
+ * `serde.ts` turns into its own avsc types (`wrapUnions: 'auto'`). The library's cache holds avsc types it
+ * built with its own options, not that JSON, so a middleware on the library's client keeps the text of each
+ * `GET /schemas/ids/{id}` answer it fetches; the library's cache decides when that happens.
+ *
+ * `writerSchema(id)` is synchronous (the serde decodes synchronously), so schemas are fetched ahead:
+ * registration loads every registered version of the topics' subjects; an id registered later (a newer
+ * producer) is fetched with `load(id)` / `loadFor(bytes)` before decoding. An id never loaded makes
  * writerSchema throw, which the serde reports as a `dlq` result, not a crash.
  */
 import { Buffer } from 'node:buffer';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { topicSchema } from './schemas.ts';
 import type { SchemaIds } from './serde.ts';
 import { type DataTopic, topicRecords } from './topics.ts';
@@ -45,6 +57,7 @@ export interface RegisterTopicSchemasOptions {
 }
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
+const CLIENT_ID = 'q2h';
 
 /** TopicNameStrategy: the value schema of `topic` is the subject `<topic>-value`. */
 export const valueSubject = (topic: string): string => `${topic}-value`;
@@ -60,6 +73,7 @@ export class SchemaRegistryError extends Error {
   }
 }
 
+/** The calls the library has no method for (see the module comment). */
 async function call<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${base}${path}`, {
     method,
@@ -86,10 +100,41 @@ async function call<T>(base: string, method: string, path: string, body?: unknow
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** A library call whose HTTP errors (its ResponseError carries `status`) become SchemaRegistryError. */
+async function viaLibrary<T>(what: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    const status = (error as { status?: unknown }).status;
+    if (typeof status !== 'number') throw error;
+    throw new SchemaRegistryError(`schema registry: ${what}: ${(error as Error).message}`, status, undefined);
+  }
+}
+
+type RegistryMiddleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
+
+/** Keeps the registered JSON of every schema the library fetches by id (`GET /schemas/ids/{id}`). */
+function keepSchemaJson(into: Map<number, unknown>): RegistryMiddleware {
+  return ({ resourceName, resourceMethod }) =>
+    resourceName === 'Schema' && resourceMethod === 'find'
+      ? {
+          async response(next, _renew, request) {
+            const response = await next();
+            const data = response.data<string | { schema?: string }>();
+            const body = (typeof data === 'string' ? JSON.parse(data) : data) as { schema?: string };
+            if (typeof body.schema === 'string') {
+              into.set(Number(request.params()['id']), JSON.parse(body.schema) as unknown);
+            }
+            return response;
+          },
+        }
+      : {};
+}
+
 /**
  * Sets the subject's compatibility level, then registers `schema` under it (an identical schema already
  * registered keeps its id). A schema that breaks the compatibility level is refused: SchemaRegistryError
- * with status 409.
+ * with status 409. Plain fetch: the library can neither register a top-level union nor set a level.
  */
 export async function registerSchema(
   registryUrl: string,
@@ -115,46 +160,39 @@ export async function registerTopicSchemas(
   const topics = options.topics ?? (Object.keys(topicRecords) as DataTopic[]);
   const compatibility = options.compatibility ?? 'BACKWARD';
   const writerIds = new Map<DataTopic, number>();
+  // What the library fetched, and what it also built a type of: only those answer writerSchema.
+  const fetched = new Map<number, unknown>();
   const schemas = new Map<number, unknown>();
-  const loading = new Map<number, Promise<unknown>>();
+  const registry = new SchemaRegistry({
+    host: base,
+    clientId: CLIENT_ID,
+    middlewares: [keepSchemaJson(fetched)],
+  });
+
+  const load = async (id: number): Promise<unknown> => {
+    const known = schemas.get(id);
+    if (known !== undefined) return known;
+    await viaLibrary(`schema id ${id}`, () => registry.getSchema(id));
+    const schema = fetched.get(id);
+    // The library's cache was filled without a fetch: only its own register() does that, never called here.
+    if (schema === undefined) throw new Error(`schema registry: schema id ${id} was not fetched by id`);
+    schemas.set(id, schema);
+    return schema;
+  };
 
   for (const topic of topics) {
     writerIds.set(topic, await registerSchema(base, valueSubject(topic), topicSchema(topic), compatibility));
   }
   // Every version still registered under the subjects: what older producers may have written.
   for (const topic of topics) {
-    const subject = encodeURIComponent(valueSubject(topic));
-    const versions = await call<number[]>(base, 'GET', `/subjects/${subject}/versions`);
+    const subject = valueSubject(topic);
+    const versions = await call<number[]>(base, 'GET', `/subjects/${encodeURIComponent(subject)}/versions`);
     for (const version of versions) {
-      const found = await call<{ id: number; schema: string }>(
-        base,
-        'GET',
-        `/subjects/${subject}/versions/${version}`,
+      await load(
+        await viaLibrary(`${subject} version ${version}`, () => registry.getRegistryId(subject, version)),
       );
-      schemas.set(found.id, JSON.parse(found.schema));
     }
   }
-
-  const load = (id: number): Promise<unknown> => {
-    if (schemas.has(id)) return Promise.resolve(schemas.get(id));
-    let pending = loading.get(id);
-    if (!pending) {
-      pending = call<{ schema: string }>(base, 'GET', `/schemas/ids/${id}`).then(
-        (found) => {
-          const schema = JSON.parse(found.schema) as unknown;
-          schemas.set(id, schema);
-          loading.delete(id);
-          return schema;
-        },
-        (error: unknown) => {
-          loading.delete(id);
-          throw error;
-        },
-      );
-      loading.set(id, pending);
-    }
-    return pending;
-  };
 
   return {
     registryUrl: base,

@@ -12,6 +12,8 @@ export interface SchemaIds {
   writerId(topic: DataTopic): number;
   /** Writer schema for an id read from a message (any version still registered). */
   writerSchema(id: number): unknown;
+  /** Fetches the writer schema of a message whose id is not known yet (a registry); a no-op otherwise. */
+  loadFor?(bytes: Uint8Array): Promise<void>;
 }
 
 export type DecodeResult<T> = { kind: 'ok'; value: T } | { kind: 'dlq'; reason: string };
@@ -19,6 +21,8 @@ export type DecodeResult<T> = { kind: 'ok'; value: T } | { kind: 'dlq'; reason: 
 export interface Serde {
   encode<T extends DataTopic>(topic: T, event: TopicEvents[T]): Buffer;
   decode<T extends DataTopic>(topic: T, bytes: Uint8Array): DecodeResult<TopicEvents[T]>;
+  /** Call before decode(): makes the message's writer schema known (registry lookup by id, cached). */
+  prepare(bytes: Uint8Array): Promise<void>;
 }
 
 const MAGIC = 0;
@@ -51,6 +55,10 @@ export function createSerde(ids: SchemaIds): Serde {
   };
 
   return {
+    prepare: async (bytes) => {
+      // A message that cannot be resolved is reported by decode() (dead letter), not here.
+      await ids.loadFor?.(bytes).catch(() => {});
+    },
     encode(topic, event) {
       const body = readerOf(topic).toBuffer(isWrapped(topic) ? { [fullName(event.type)]: event } : event);
       const out = Buffer.allocUnsafe(5 + body.length);

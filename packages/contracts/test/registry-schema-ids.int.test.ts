@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { type ApicurioEngine, startApicurio } from '@q2h/test-engines';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -102,5 +103,38 @@ describe('Topic schemas in a Confluent-API registry (Apicurio ccompat)', () => {
     expect(reader.writerSchema(newerId)).toEqual([newer]);
     // The same serde: the failed attempt cached nothing.
     expect(serde.decode(Topics.findings, bytes)).toEqual({ kind: 'ok', value: finding });
+  });
+  it('Given events written by createSerde with registry ids, When a standard client (@kafkajs/confluent-schema-registry) decodes them, Then it reads the same records: the findings union as its one record, the imports union wrapped by record name', async () => {
+    const serde = createSerde(await registerTopicSchemas(registry.url));
+    const client = new SchemaRegistry({ host: registry.url });
+    const { type: _finding, ...findingRecord } = finding;
+    const { type: _completed, ...completedRecord } = completed;
+
+    expect(await client.decode(serde.encode(Topics.findings, finding))).toEqual(findingRecord);
+    expect(await client.decode(serde.encode(Topics.imports, completed))).toEqual({
+      'q2h.v1.ImportCompleted': completedRecord,
+    });
+  });
+
+  it('Given versions registered by other producers before this one starts, When it registers, Then their writer schemas answer at once, without load()', async () => {
+    const other = recordSchema('FindingObserved');
+    other.fields = [...other.fields, { name: 'exploited', type: 'boolean', default: false }];
+    const otherId = await registerSchema(registry.url, valueSubject(Topics.findings), [other]);
+
+    const ids = await registerTopicSchemas(registry.url);
+    expect(ids.writerSchema(otherId)).toEqual([other]);
+    expect(ids.writerSchema(ids.writerId(Topics.findings))).toEqual(topicSchema(Topics.findings));
+  });
+
+  it('Given an id the registry does not know, When loaded, Then a SchemaRegistryError with status 404, and writerSchema still refuses it', async () => {
+    const ids = await registerTopicSchemas(registry.url, { topics: [Topics.kb] });
+    const unknown = 987_654;
+
+    const refused = await ids.load(unknown).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(SchemaRegistryError);
+    expect((refused as SchemaRegistryError).status).toBe(404);
+    expect(() => ids.writerSchema(unknown)).toThrow(/not loaded/);
+    // Bytes not in the wire format: nothing to load.
+    await expect(ids.loadFor(Buffer.from('{"json":true}'))).resolves.toBeUndefined();
   });
 });

@@ -9,3 +9,4 @@ export {
   startKeycloak,
 } from './keycloak.ts';
 export { fetchMavenArtifacts, type MavenArtifact } from './maven.ts';
+export { type EngineProcess, freePort, spawnEngine, tail, waitUntilReady } from './processes.ts';

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { openChdbAnalytics } from '@q2h/analytics';
-import { createSerde, localSchemaIds, Topics } from '@q2h/contracts';
+import { createSerde, localSchemaIds } from '@q2h/contracts';
 import { openLmdbEventLog } from '@q2h/event-log';
 import { startExport } from '@q2h/export';
 import { LocalAccounts, openLocalTokenIssuer } from '@q2h/identity';
@@ -16,13 +16,14 @@ import {
   type Logger,
   problemHandlers,
 } from '@q2h/platform';
-import { startQuery } from '@q2h/query';
+import { startProjector, startQuery } from '@q2h/query';
 import { openPgliteRelational } from '@q2h/relational';
 import express from 'express';
 import { authRoutes } from './http/auth-routes.ts';
 import { authenticate, requireRole } from './http/authenticate.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { staticWeb } from './http/static-web.ts';
+import { topicLayout } from './topic-layout.ts';
 
 export interface RunningQ2h {
   server: Server;
@@ -35,14 +36,6 @@ export interface RunningQ2h {
   importsIdle(): Promise<void>;
   close(): Promise<void>;
 }
-
-/** Topic layout of embedded mode: a few partitions so the contract (per-key order) is exercised. */
-const TOPICS = [
-  { name: Topics.imports, partitions: 1 },
-  { name: Topics.kb, partitions: 2 },
-  { name: Topics.findings, partitions: 4 },
-  { name: Topics.dlq, partitions: 1 },
-];
 
 /**
  * Embedded mode's composition root: every target in one process, backends on local disk under
@@ -59,7 +52,7 @@ export async function startEmbedded(
   const serde = createSerde(localSchemaIds);
   const eventLogPath = join(dataDir, 'event-log');
   const log = await openLmdbEventLog({ path: eventLogPath });
-  await log.ensureTopics(TOPICS);
+  await log.ensureTopics(topicLayout('embedded'));
   const analytics = await openChdbAnalytics(join(dataDir, 'analytics'));
   const relational = openPgliteRelational(join(dataDir, 'relational'));
 
@@ -73,17 +66,18 @@ export async function startEmbedded(
   });
   const issuer = await openLocalTokenIssuer(join(dataDir, 'secrets', 'jwt-signing-key.pem'));
 
-  const query = await startQuery(config, { log, serde, analytics, relational, logger, metrics });
+  const query = await startQuery({ analytics, relational, logger, metrics });
+  const projector = await startProjector(config, { log, serde, analytics, relational, logger, metrics });
   const ingest = startIngest(config, {
     log,
     serde,
     logger,
     metrics,
-    runner: importRunnerInWorker(eventLogPath),
+    runner: importRunnerInWorker({ kind: 'lmdb', path: eventLogPath }),
     lookup: (tenant, sha256) => query.catalog.bySha256(tenant, sha256),
   });
   const lagTimer = setInterval(async () => {
-    for (const [topic, lag] of Object.entries(await query.projector.lag().catch(() => ({})))) {
+    for (const [topic, lag] of Object.entries(await projector.lag().catch(() => ({})))) {
       metrics.projectionLag.set({ topic }, lag);
     }
   }, 2000);
@@ -95,7 +89,7 @@ export async function startEmbedded(
     readiness: [
       async () => ({ name: 'analytics', ok: await analytics.ping() }),
       async () => ({ name: 'relational', ok: (await relational.raw('select 1')) !== undefined }),
-      async () => ({ name: 'event-log', ok: (await query.projector.lag()) !== undefined }),
+      async () => ({ name: 'event-log', ok: (await projector.lag()) !== undefined }),
     ],
   });
   const auth = authRoutes({ accounts, issuer, tenant: config.tenant, ttlMinutes: config.tokenTtlMinutes });
@@ -133,7 +127,7 @@ export async function startEmbedded(
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await ingest.service.idle();
-      await query.projector.stop();
+      await projector.stop();
       await log.close();
       await relational.destroy();
       await analytics.close();

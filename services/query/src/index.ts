@@ -16,28 +16,29 @@ export { ViewFilterParams } from './http/query-routes.ts';
 export { ImportCatalog, Projector };
 
 export interface QueryDeps {
-  log: EventLog;
-  serde: Serde;
   analytics: Analytics;
   relational: Relational;
   logger: Logger;
   metrics: Metrics;
 }
 
-/** Creates the read models (idempotent), then starts the projector and the read API. */
-export async function startQuery(
-  config: Config,
-  deps: QueryDeps,
-  options: { projector: boolean } = { projector: true },
-) {
+/** Creates the read models (idempotent) and the read API. */
+export async function startQuery(deps: QueryDeps) {
   await createAnalyticsSchema(deps.analytics);
   await migrateCatalog(deps.relational);
   const catalog = new ImportCatalog(deps.relational);
+  return { router: queryRouter({ catalog, analytics: deps.analytics }), catalog };
+}
+
+/** Creates the read models (idempotent), then projects the event log into them. */
+export async function startProjector(config: Config, deps: QueryDeps & { log: EventLog; serde: Serde }) {
+  await createAnalyticsSchema(deps.analytics);
+  await migrateCatalog(deps.relational);
   const projector = new Projector({
     ...deps,
     tmpDir: join(config.dataDir, 'tmp'),
     logger: deps.logger.child({ target: 'projector' }),
   });
-  if (options.projector) await projector.start();
-  return { router: queryRouter({ catalog, analytics: deps.analytics }), catalog, projector };
+  await projector.start();
+  return projector;
 }

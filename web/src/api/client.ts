@@ -29,6 +29,9 @@ export interface PasswordChangeResponse {
   mustChangePassword: boolean;
 }
 
+/** How this q2h signs people in: its own accounts (embedded) or single sign-on through Keycloak. */
+export type AuthConfig = { mode: 'local' } | { mode: 'sso'; loginUrl: string };
+
 export interface Me {
   username: string;
   roles: string[];
@@ -184,6 +187,7 @@ export class ApiClient {
     opts: {
       body?: unknown;
       auth?: boolean;
+      headers?: Record<string, string>;
       signal?: AbortSignal;
       /** A 401 that is an answer about the request (e.g. wrong current password), not an expired session. */
       formError401?: (problem: Problem) => boolean;
@@ -192,7 +196,7 @@ export class ApiClient {
     const auth = opts.auth ?? true;
     const res = await fetch(this.baseUrl + path, {
       method,
-      headers: this.headers(auth, opts.body !== undefined),
+      headers: { ...this.headers(auth, opts.body !== undefined), ...opts.headers },
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
       signal: opts.signal,
     });
@@ -215,6 +219,20 @@ export class ApiClient {
       body,
       formError401: (p) => (p.type ?? '').endsWith('invalid-credentials'),
     });
+  }
+
+  authConfig(): Promise<AuthConfig> {
+    return this.request('GET', '/api/auth/config', { auth: false });
+  }
+
+  /** SSO: the gateway's session cookie, exchanged for a fresh access token (the header guards against CSRF). */
+  ssoSession(): Promise<LoginResponse> {
+    return this.request('POST', '/api/auth/session', { auth: false, headers: { 'x-q2h-csrf': '1' } });
+  }
+
+  /** SSO: ends the gateway's session; the browser then goes to Keycloak's logout URL, if any. */
+  ssoLogout(): Promise<{ logoutUrl: string | null }> {
+    return this.request('POST', '/api/auth/logout', { auth: false, headers: { 'x-q2h-csrf': '1' } });
   }
 
   me(): Promise<Me> {

@@ -19,11 +19,26 @@ export function useAuth() {
     setSession(res.token, auth.user, res.mustChangePassword);
   }
 
-  function logout(): void {
+  async function logout(): Promise<void> {
     clearSession();
+    const config = await api.authConfig().catch(() => null);
+    if (config?.mode !== 'sso') return;
+    const { logoutUrl } = await api.ssoLogout().catch(() => ({ logoutUrl: null }));
+    if (logoutUrl) window.location.assign(logoutUrl);
   }
 
   return { auth, isAuthenticated, username, roles, login, changePassword, logout };
+}
+
+/** SSO mode: a gateway session (after Keycloak's login) becomes this tab's session; false when there is none. */
+export async function resumeSsoSession(): Promise<boolean> {
+  try {
+    const res = await api.ssoSession();
+    setSession(res.token, res.user, false);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** After a reload only the token is known: fetch who we are. Throws if the token is no longer valid. */

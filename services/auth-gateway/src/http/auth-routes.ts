@@ -43,6 +43,9 @@ export function authRoutes(deps: {
 
   /** Before authentication: only login is public. */
   const publicRouter = Router();
+  publicRouter.get('/auth/config', (_req, res) => {
+    res.json({ mode: 'local' });
+  });
   publicRouter.post('/auth/login', express.json({ limit: '16kb' }), async (req, res) => {
     const { username, password } = parse(Login, req.body);
     const result = await deps.accounts.login(deps.tenant, username, password);

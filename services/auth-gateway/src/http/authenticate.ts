@@ -1,4 +1,4 @@
-import { principalOf, type Role, type TokenVerifier } from '@q2h/identity';
+import { IdentityProviderUnavailable, principalOf, type Role, type TokenVerifier } from '@q2h/identity';
 import { ProblemError, problem } from '@q2h/platform';
 import type { RequestHandler } from 'express';
 
@@ -15,7 +15,7 @@ export function authenticate(verifier: TokenVerifier): RequestHandler {
       throw new ProblemError(
         problem(401, 'unauthenticated', 'log in first: send "Authorization: Bearer <token>"'),
       );
-    const verified = await verifier.verify(token);
+    const verified = await verifier.verify(token).catch(unavailableAs503);
     if (verified.kind === 'rejected')
       throw new ProblemError(problem(401, 'invalid-token', `${verified.reason}; log in again`));
     const principal = principalOf(verified.claims);
@@ -40,4 +40,14 @@ export function requireRole(...roles: Role[]): RequestHandler {
     }
     next();
   };
+}
+
+/** Keycloak cannot be reached and no signing key is cached: the token may be fine, so 503, not 401. */
+export function unavailableAs503(error: unknown): never {
+  if (error instanceof IdentityProviderUnavailable) {
+    throw new ProblemError(
+      problem(503, 'identity-provider-unavailable', `tokens cannot be checked now: ${error.message}`),
+    );
+  }
+  throw error;
 }

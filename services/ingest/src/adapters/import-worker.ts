@@ -1,18 +1,25 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createSerde, localSchemaIds } from '@q2h/contracts';
-import { openLmdbEventLog } from '@q2h/event-log';
+import { registerTopicSchemas } from '@q2h/contracts/registry';
+import { openKafkaEventLog, openLmdbEventLog } from '@q2h/event-log';
 import { type ImportJob, type ImportOutcome, runImport } from '../domain/import-job.ts';
 import { logEventPublisher } from './log-event-publisher.ts';
 
 /**
  * One import on its own thread: parsing, normalising and Avro encoding take a core of their own, so the
  * main thread stays free for HTTP and the projector (measured: 35 MB/s parse+publish alone, 15 MB/s
- * when sharing the thread with the projector). The worker opens the same LMDB log (lmdb-js shares
- * one environment across threads); consumers see its appends by polling.
+ * when sharing the thread with the projector). Embedded, the worker opens the same LMDB log (lmdb-js
+ * shares one environment across threads; consumers see its appends by polling); distributed, it has
+ * its own Kafka producer.
  */
+/** The event log the worker publishes to: the embedded LMDB file, or Kafka with the schema registry. */
+export type WorkerEventLog =
+  | { kind: 'lmdb'; path: string }
+  | { kind: 'kafka'; brokers: string[]; schemaRegistryUrl: string };
+
 export interface ImportWorkerData {
   job: ImportJob;
-  eventLogPath: string;
+  eventLog: WorkerEventLog;
   /** The file is still being uploaded: follow it until the main thread says how it ended. */
   uploading: boolean;
 }
@@ -26,7 +33,7 @@ export type ImportWorkerMessage =
 /** Main → worker, for an import that started during its upload. */
 export type UploadVerdict = { kind: 'admitted'; bytes: number } | { kind: 'discarded' };
 
-const { job, eventLogPath, uploading } = workerData as ImportWorkerData;
+const { job, eventLog, uploading } = workerData as ImportWorkerData;
 const post = (message: ImportWorkerMessage) => parentPort?.postMessage(message);
 
 /** Metrics reach the main thread summed, at most every 250 ms: one message per chunk cost 5 % of the worker. */
@@ -58,9 +65,14 @@ const admission = new Promise<boolean>((resolve) => {
   });
 });
 
-const log = await openLmdbEventLog({ path: eventLogPath });
+const log =
+  eventLog.kind === 'lmdb'
+    ? await openLmdbEventLog({ path: eventLog.path })
+    : await openKafkaEventLog({ brokers: eventLog.brokers, clientId: `q2h-import-${job.importId}` });
 try {
-  const publisher = logEventPublisher(log, createSerde(localSchemaIds));
+  const schemaIds =
+    eventLog.kind === 'lmdb' ? localSchemaIds : await registerTopicSchemas(eventLog.schemaRegistryUrl);
+  const publisher = logEventPublisher(log, createSerde(schemaIds));
   const outcome = await runImport(job, {
     publisher: {
       async publish(topic, events) {

@@ -1,6 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { ImportJob, ImportOutcome } from '../domain/import-job.ts';
-import type { ImportWorkerData, ImportWorkerMessage, UploadVerdict } from './import-worker.ts';
+import type { ImportWorkerData, ImportWorkerMessage, UploadVerdict, WorkerEventLog } from './import-worker.ts';
+
+export type { WorkerEventLog };
 
 export interface ImportProgressSink {
   rows(rows: number, bytes: number): void;
@@ -22,11 +24,11 @@ export type ImportRunner = (
 // A plain-JS entry that registers the TypeScript loader in the worker thread, then loads the worker.
 const workerFile = new URL('./import-worker-entry.mjs', import.meta.url);
 
-/** Runs each import job on a worker thread publishing to the embedded LMDB log at `eventLogPath`. */
-export function importRunnerInWorker(eventLogPath: string): ImportRunner {
+/** Runs each import job on a worker thread publishing to `eventLog`. */
+export function importRunnerInWorker(eventLog: WorkerEventLog): ImportRunner {
   return (job, progress, uploading) => {
     const worker = new Worker(workerFile, {
-      workerData: { job, eventLogPath, uploading } satisfies ImportWorkerData,
+      workerData: { job, eventLog, uploading } satisfies ImportWorkerData,
       // Parsing allocates fast and briefly (chunks, rows, events): scavenges took 42 % of the worker's CPU
       // on a 1 GiB import with the default young generation. 128 MB: 1 GiB end to end ~31 s → ~25 s with
       // the server's RSS growth at 347 MB; 256 MB was faster (22 s) but grew RSS by 528 MB (limit 400).

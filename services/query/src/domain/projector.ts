@@ -84,6 +84,7 @@ export class Projector {
     const end = this.deps.metrics.projectionDuration.startTimer({ topic });
     const events: TopicEvents[T][] = [];
     for (const record of records) {
+      await this.deps.serde.prepare(record.value);
       const decoded = this.deps.serde.decode(topic, record.value);
       if (decoded.kind === 'ok') events.push(decoded.value);
       else await this.deadLetter(record, decoded.reason);

@@ -8,6 +8,8 @@ export interface XmlContext {
   emit(finding: EmittedFinding): void;
   /** Ends the read as failed at the current line. */
   fail(reason: string): void;
+  /** 1-based line of the parser's position (the end of the tag or text just read). */
+  line(): number;
 }
 
 /** Callbacks of one XML read; created per read so they can keep the state of the element being read. */
@@ -37,7 +39,7 @@ export async function readXml(
   const fail = (reason: string) => {
     failure ??= { line: parser.line, reason };
   };
-  const handlers = build({ emit: (finding) => batch.push(finding), fail });
+  const handlers = build({ emit: (finding) => batch.push(finding), fail, line: () => parser.line });
   parser.on('doctype', (doctype) => {
     if (/<!ENTITY/i.test(doctype)) fail('the XML declares entities (DTD): refused, never expanded');
   });
