@@ -41,6 +41,14 @@ export interface ImportFailed extends EventBase {
   readonly rowsDone: number;
 }
 
+export interface ImportRetracted extends EventBase {
+  readonly type: 'ImportRetracted';
+  /** 'deleted' (a finished import) or 'cancelled' (one still running). */
+  readonly reason: 'deleted' | 'cancelled';
+  /** Username of who asked. */
+  readonly by: string;
+}
+
 export type CoherenceLevel = 'ok' | 'warning' | 'error';
 
 export interface CoherenceResult {
@@ -117,7 +125,8 @@ export type ImportEvent =
   | ImportProgressed
   | ImportCompleted
   | ImportFailed
-  | CoherenceChecked;
+  | CoherenceChecked
+  | ImportRetracted;
 export type KnowledgeEvent = VulnerabilityDefined;
 export type FindingEvent = FindingObserved;
 export type AnyEvent = ImportEvent | KnowledgeEvent | FindingEvent;

@@ -25,6 +25,7 @@ export const topicRecords: Record<DataTopic, readonly string[]> = {
     'ImportCompleted',
     'ImportFailed',
     'CoherenceChecked',
+    'ImportRetracted',
   ],
   'q2h.kb.v1': ['VulnerabilityDefined'],
   'q2h.findings.v1': ['FindingObserved'],
@@ -34,7 +35,7 @@ export const topicRecords: Record<DataTopic, readonly string[]> = {
 export function keyOf(event: ImportEvent | KnowledgeEvent | FindingEvent): string {
   switch (event.type) {
     case 'FindingObserved':
-      return `${event.tenant}|${event.ip}`;
+      return `${event.tenant}|${event.ip || event.fqdn || event.dns || event.netbios}`;
     case 'VulnerabilityDefined':
       return `${event.tenant}|${event.source}:${event.vulnKey}`;
     default:

@@ -139,6 +139,7 @@ export async function startDistributed(
 
   // Ingest: POST /imports. Its import jobs run on worker threads that publish to Kafka themselves.
   api.post('/imports', requireRole('admin', 'analyst'));
+  api.delete('/imports/:id', requireRole('admin', 'analyst'));
   if (runs('ingest')) {
     const catalog = new ImportCatalog(required(relational, 'Q2H_POSTGRES_URL', targets));
     const ingest = startIngest(config, {
@@ -152,11 +153,14 @@ export async function startDistributed(
         schemaRegistryUrl: required(d.schemaRegistryUrl, 'Q2H_SCHEMA_REGISTRY_URL', targets),
       }),
       lookup: (tenant, sha256) => catalog.bySha256(tenant, sha256),
+      findImport: (tenant, id) => catalog.get(tenant, id),
     });
     api.use(ingest.router);
     closers.unshift(() => ingest.service.idle());
   } else if (runs('gateway')) {
-    api.post('/imports', proxyTo(required(d.targetUrls.ingest, 'Q2H_INGEST_URL', targets), logger));
+    const ingest = proxyTo(required(d.targetUrls.ingest, 'Q2H_INGEST_URL', targets), logger);
+    api.post('/imports', ingest);
+    api.delete('/imports/:id', ingest);
   }
 
   const readers = requireRole('admin', 'analyst', 'viewer');

@@ -75,6 +75,7 @@ export async function startEmbedded(
     metrics,
     runner: importRunnerInWorker({ kind: 'lmdb', path: eventLogPath }),
     lookup: (tenant, sha256) => query.catalog.bySha256(tenant, sha256),
+    findImport: (tenant, id) => query.catalog.get(tenant, id),
   });
   const lagTimer = setInterval(async () => {
     for (const [topic, lag] of Object.entries(await projector.lag().catch(() => ({})))) {
@@ -101,6 +102,7 @@ export async function startEmbedded(
   api.use(authenticate(issuer.verifier));
   api.use(auth.router);
   api.post('/imports', requireRole('admin', 'analyst'));
+  api.delete('/imports/:id', requireRole('admin', 'analyst'));
   api.use(ingest.router);
   api.use(requireRole('admin', 'analyst', 'viewer'), query.router, startExport({ analytics }).router);
   app.use('/api', api);

@@ -4,7 +4,7 @@ import type { Logger, Metrics } from '@q2h/platform';
 import type { ImportRunner, RunningImportJob } from './adapters/run-import-in-worker.ts';
 import { type EventPublisher, type ImportJob, importAccepted } from './domain/import-job.ts';
 
-export type ImportStatus = 'accepted' | 'processing' | 'done' | 'failed';
+export type ImportStatus = 'accepted' | 'processing' | 'done' | 'failed' | 'retracted';
 
 /** Finds an earlier import of the same content (embedded: in process; distributed: the query API). */
 export type ImportLookup = (
@@ -23,6 +23,7 @@ export function newImportId(): string {
  */
 export class ImportService {
   private readonly running = new Map<string, Promise<void>>();
+  private readonly jobs = new Map<string, RunningImportJob>();
   /** Content being admitted or imported right now, by tenant|sha256: two identical uploads at once. */
   private readonly inFlight = new Map<string, string>();
 
@@ -52,11 +53,22 @@ export class ImportService {
       true,
     );
     const key = `${job.tenant}|${job.importId}`;
+    this.jobs.set(key, run);
     this.running.set(
       key,
-      this.follow(job, run).finally(() => this.running.delete(key)),
+      this.follow(job, run).finally(() => {
+        this.running.delete(key);
+        this.jobs.delete(key);
+      }),
     );
     return run;
+  }
+
+  /** Stops an import running in this process (its retraction makes sure nothing of it counts). */
+  cancel(tenant: string, importId: string): boolean {
+    const run = this.jobs.get(`${tenant}|${importId}`);
+    run?.verdict({ kind: 'discarded' });
+    return run !== undefined;
   }
 
   /** An earlier import of this content that counts (done or still running), if any. */

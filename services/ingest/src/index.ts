@@ -2,9 +2,11 @@ import { join } from 'node:path';
 import type { Serde } from '@q2h/contracts';
 import type { EventLog } from '@q2h/event-log';
 import type { Config, Logger, Metrics } from '@q2h/platform';
+import { Router } from 'express';
 import { logEventPublisher } from './adapters/log-event-publisher.ts';
 import type { ImportRunner } from './adapters/run-import-in-worker.ts';
 import { importsRouter } from './http/imports-routes.ts';
+import { type FindImport, retractRouter } from './http/retract-routes.ts';
 import { type ImportLookup, ImportService } from './import-service.ts';
 
 export { importRunnerInWorker } from './adapters/run-import-in-worker.ts';
@@ -19,20 +21,29 @@ export function startIngest(
     serde: Serde;
     runner: ImportRunner;
     lookup: ImportLookup;
+    findImport: FindImport;
     logger: Logger;
     metrics: Metrics;
   },
 ) {
+  const publisher = logEventPublisher(deps.log, deps.serde, deps.metrics);
   const service = new ImportService({
-    publisher: logEventPublisher(deps.log, deps.serde, deps.metrics),
+    publisher,
     runner: deps.runner,
     lookup: deps.lookup,
     logger: deps.logger.child({ target: 'ingest' }),
     metrics: deps.metrics,
   });
-  const router = importsRouter(service, {
-    uploadDir: join(config.dataDir, 'uploads'),
-    maxUploadBytes: config.maxUploadBytes,
-  });
+  const router = Router().use(
+    importsRouter(service, {
+      uploadDir: join(config.dataDir, 'uploads'),
+      maxUploadBytes: config.maxUploadBytes,
+    }),
+    retractRouter({
+      publisher,
+      findImport: deps.findImport,
+      cancelRunning: (tenant, id) => service.cancel(tenant, id),
+    }),
+  );
   return { router, service };
 }

@@ -5,7 +5,7 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { checkCoherence, worstLevel } from '../src/domain/coherence.ts';
 import { recogniseReport } from '../src/domain/recognise-report.ts';
-import type { ParsedFinding, ParsedVulnerability } from '../src/domain/report-model.ts';
+import type { ParsedFinding } from '../src/domain/report-model.ts';
 import { fixture } from './fixtures.ts';
 import { readReport } from './read-report.ts';
 

@@ -39,7 +39,7 @@ export interface Me {
   mustChangePassword: boolean;
 }
 
-export type ImportStatus = 'accepted' | 'processing' | 'done' | 'failed';
+export type ImportStatus = 'accepted' | 'processing' | 'done' | 'failed' | 'retracted';
 export type CoherenceLevel = 'ok' | 'warning' | 'error';
 
 export interface CoherenceResult {
@@ -241,6 +241,11 @@ export class ApiClient {
 
   listImports(signal?: AbortSignal): Promise<ImportList> {
     return this.request('GET', '/api/imports', { signal });
+  }
+
+  /** Deletes a finished import (its findings leave the dashboards) or cancels a running one. */
+  retractImport(id: string): Promise<{ id: string; status: 'retracted' }> {
+    return this.request('DELETE', `/api/imports/${encodeURIComponent(id)}`);
   }
 
   getImport(id: string, signal?: AbortSignal): Promise<ImportView> {

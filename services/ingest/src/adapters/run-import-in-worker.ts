@@ -1,6 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import type { ImportJob, ImportOutcome } from '../domain/import-job.ts';
-import type { ImportWorkerData, ImportWorkerMessage, UploadVerdict, WorkerEventLog } from './import-worker.ts';
+import type {
+  ImportWorkerData,
+  ImportWorkerMessage,
+  UploadVerdict,
+  WorkerEventLog,
+} from './import-worker.ts';
 
 export type { WorkerEventLog };
 

@@ -1,7 +1,7 @@
 import type { CoherenceResult } from '@q2h/contracts';
 import type { Relational } from '@q2h/relational';
 
-export type ImportStatus = 'accepted' | 'processing' | 'done' | 'failed';
+export type ImportStatus = 'accepted' | 'processing' | 'done' | 'failed' | 'retracted';
 
 export interface ImportView {
   id: string;
@@ -54,7 +54,7 @@ export class ImportCatalog {
   async bySha256(tenant: string, sha256: string): Promise<{ id: string; status: ImportStatus } | undefined> {
     const row = await this.db('imports')
       .where({ tenant, sha256 })
-      .whereNot({ status: 'failed' })
+      .whereNotIn('status', ['failed', 'retracted'])
       .orderBy('created_at', 'desc')
       .first('id', 'status');
     return row ? { id: row.id, status: row.status } : undefined;

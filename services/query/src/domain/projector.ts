@@ -211,7 +211,7 @@ export class Projector {
         return;
       case 'ImportFailed':
         this.deps.metrics.importsFinished.inc({ outcome: 'failed' });
-        await db('imports').where(where).update({
+        await db('imports').where(where).whereNot({ status: 'retracted' }).update({
           status: 'failed',
           error_line: event.line,
           error_reason: event.reason,
@@ -219,7 +219,16 @@ export class Projector {
           updated_at: at,
         });
         return;
+      case 'ImportRetracted':
+        // ClickHouse first, then the catalog: a redelivery after a crash in between redoes both.
+        await this.retractFromLatest(event.tenant, event.importId);
+        this.deps.metrics.importsFinished.inc({ outcome: 'retracted' });
+        await db('imports')
+          .where(where)
+          .update({ status: 'retracted', error_reason: `${event.reason} by ${event.by}`, updated_at: at });
+        return;
       case 'ImportCompleted':
+        if ((await db('imports').where(where).first('status'))?.status === 'retracted') return;
         await this.waitForFindings(event.tenant, event.importId, event.findings);
         await this.promoteToLatest(event.tenant, event.importId, event.occurredAt);
         this.deps.metrics.importsFinished.inc({ outcome: 'done' });
@@ -250,6 +259,36 @@ export class Projector {
         throw new Error(`import ${importId}: findings still being projected; will retry`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  /**
+   * The import's rows leave the latest state; for each of its finding keys, the newest observation
+   * of another completed, not retracted import (if any) becomes latest again. History is untouched.
+   */
+  private async retractFromLatest(tenant: string, importId: string): Promise<void> {
+    const counting = await this.deps
+      .relational('imports')
+      .where({ tenant, status: 'done' })
+      .whereNot({ id: importId })
+      .pluck('id');
+    const params = { tenant, importId, counting };
+    await this.deps.analytics.command(
+      'DELETE FROM findings_latest WHERE tenant = {tenant:String} AND import_id = {importId:String}',
+      params,
+    );
+    await this.deps.analytics.command(
+      `INSERT INTO findings_latest
+       SELECT tenant, finding_key, import_id, source, vuln_key, severity, vuln_type, ip, dns, netbios, os, port,
+              protocol, status, first_detected, last_detected, times_detected, scanned_at, toUInt64(scanned_at),
+              network
+       FROM findings_history FINAL
+       WHERE tenant = {tenant:String} AND import_id IN {counting:Array(String)}
+         AND finding_key IN (SELECT finding_key FROM findings_history
+                             WHERE tenant = {tenant:String} AND import_id = {importId:String})
+       ORDER BY scanned_at DESC, import_id DESC
+       LIMIT 1 BY finding_key`,
+      params,
+    );
   }
 
   /** The import's findings become the latest state of their keys (newest scan wins) and refresh its assets. */

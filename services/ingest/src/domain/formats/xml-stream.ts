@@ -44,7 +44,7 @@ export async function readXml(
     if (/<!ENTITY/i.test(doctype)) fail('the XML declares entities (DTD): refused, never expanded');
   });
   parser.on('error', (error) =>
-    fail(`not well-formed XML: ${error.message.replace(/^[^:]*:\d+:\d+: /, '')}`),
+    fail(`not well-formed XML: ${error.message.replace(/^(?:[^:]*:)?\d+:\d+: /, '')}`),
   );
   // After a failure the rest of the chunk is still parsed: the format's handlers see none of it.
   parser.on('opentag', (tag) => failure || handlers.open?.(tag));

@@ -24,7 +24,7 @@ const COLUMNS = {
   cves: ['CVE ID'],
   vendorReferences: ['Vendor Reference'],
   cvssBase: ['CVSS Base', 'CVSS'],
-  cvss3Base: ['CVSS3.1 Base', 'CVSS3 Base', 'CVSS3'],
+  cvss3Base: ['CVSS3.1 Base', 'CVSS3 Base', 'CVSS3.1', 'CVSS3'],
   threat: ['Threat'],
   impact: ['Impact'],
   solution: ['Solution'],
@@ -124,7 +124,7 @@ export function qualysRowMapper(header: readonly string[]): QualysRowMapper {
 }
 
 /** Qualys types: Vuln (confirmed), Practice / Potential (potential vulnerabilities), Ig (information gathered). */
-function qualysType(value: string): VulnType {
+export function qualysType(value: string): VulnType {
   const type = value.trim().toLowerCase();
   if (type === 'ig' || type.startsWith('info')) return 'information';
   if (type === 'practice' || type.startsWith('potential')) return 'practice';
@@ -146,7 +146,7 @@ export function qualysDate(value: string): number | null {
   return Date.UTC(Number(yyyy), Number(mm) - 1, Number(dd), Number(h), Number(m), Number(s));
 }
 
-function toIntOrNull(value: string): number | null {
+export function toIntOrNull(value: string): number | null {
   const n = Number.parseInt(value, 10);
   return Number.isFinite(n) ? n : null;
 }
