@@ -1,6 +1,6 @@
+import { ConsecutiveRepeats } from '../consecutive-repeats.ts';
 import { isBlank, readCsvTable } from '../csv-table.ts';
 import type { FindingsSink, ReadOutcome, ReportFormat, ReportSource } from '../report-format.ts';
-import { ConsecutiveRepeats } from './consecutive-repeats.ts';
 import { isNessusCsvHeader, isTenableScCsvHeader, nessusRowMapper } from './nessus-csv-columns.ts';
 
 /** Nessus Professional / Manager CSV export (default 13 columns or all columns), header on the first line. */

@@ -1,7 +1,7 @@
 import type { ParsedFinding } from '../../report-model.ts';
+import { ConsecutiveRepeats } from '../consecutive-repeats.ts';
 import type { ReportFormat } from '../report-format.ts';
 import { readXml, type SaxesTagPlain, type XmlContext, type XmlHandlers } from '../xml-stream.ts';
-import { ConsecutiveRepeats } from './consecutive-repeats.ts';
 import { type PluginFacts, pluginOutputOf, pluginVulnerability } from './nessus-plugin.ts';
 import { nessusVulnType } from './nessus-severity.ts';
 import { isIpAddress, nessusHostDate } from './nessus-values.ts';

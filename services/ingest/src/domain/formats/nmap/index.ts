@@ -1,3 +1,4 @@
 import type { ReportFormat } from '../report-format.ts';
+import { nmapXml } from './nmap-xml.ts';
 
-export const nmapFormats: readonly ReportFormat[] = [];
+export const nmapFormats: readonly ReportFormat[] = [nmapXml];

@@ -1,5 +1,5 @@
-import { assetOf, type EmittedFinding, type ParsedFinding } from '../../report-model.ts';
-import type { FindingsSink, ReadOutcome } from '../report-format.ts';
+import { assetOf, type EmittedFinding, type ParsedFinding } from '../report-model.ts';
+import type { FindingsSink, ReadOutcome } from './report-format.ts';
 
 /** q2h's counting unit within one report (the finding key without tenant and source). */
 const keyOf = (f: ParsedFinding) => `${assetOf(f)}|${f.vulnKey}|${f.port ?? ''}|${f.protocol}`;
