@@ -69,6 +69,8 @@ export async function openKafkaEventLog(options: KafkaEventLogOptions): Promise<
   const retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_MS;
   const topicConfig = options.topicConfig ?? DEFAULT_TOPIC_CONFIG;
   const kafka = new Kafka({
+    // kafkajs' default retry gives up after ~10 s; a broker restart takes longer: ~2 min here.
+    retry: { retries: 10, maxRetryTime: 30_000 },
     ...options.kafka,
     brokers: [...options.brokers],
     clientId: options.clientId,

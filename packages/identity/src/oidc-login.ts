@@ -147,25 +147,50 @@ export function oidcLogin(options: OidcLoginOptions): OidcLogin {
     return discovered;
   };
 
+  const beginLogin = () =>
+    attempt(async () => {
+      const config = await configuration();
+      const pending: PendingLogin = {
+        state: oidc.randomState(),
+        nonce: oidc.randomNonce(),
+        codeVerifier: oidc.randomPKCECodeVerifier(),
+      };
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: options.redirectUri,
+        scope,
+        state: pending.state,
+        nonce: pending.nonce,
+        code_challenge: await oidc.calculatePKCECodeChallenge(pending.codeVerifier),
+        code_challenge_method: 'S256',
+      });
+      return { url: url.href, pending };
+    });
+
+  /** Why Keycloak cannot take a login now (unreachable, 5xx), or undefined when it can. */
+  const unreachable = async (): Promise<string | undefined> => {
+    try {
+      const config = await configuration();
+      const url = config.serverMetadata().authorization_endpoint ?? options.issuer;
+      const response = await fetch(url, {
+        method: 'HEAD',
+        signal: AbortSignal.timeout((options.timeoutSeconds ?? 10) * 1000),
+      });
+      return response.status >= 500 ? `Keycloak answered ${response.status}` : undefined;
+    } catch (error) {
+      const failure =
+        error instanceof Error
+          ? ((error.cause as Error | undefined)?.message ?? error.message)
+          : String(error);
+      return `Keycloak unreachable (${failure})`;
+    }
+  };
+
   return {
-    begin: () =>
-      attempt(async () => {
-        const config = await configuration();
-        const pending: PendingLogin = {
-          state: oidc.randomState(),
-          nonce: oidc.randomNonce(),
-          codeVerifier: oidc.randomPKCECodeVerifier(),
-        };
-        const url = oidc.buildAuthorizationUrl(config, {
-          redirect_uri: options.redirectUri,
-          scope,
-          state: pending.state,
-          nonce: pending.nonce,
-          code_challenge: await oidc.calculatePKCECodeChallenge(pending.codeVerifier),
-          code_challenge_method: 'S256',
-        });
-        return { url: url.href, pending };
-      }),
+    begin: async () => {
+      // Sending the browser to a Keycloak that is down would end on a browser error page: check first.
+      const down = await unreachable();
+      return down ? { kind: 'unavailable', detail: down } : beginLogin();
+    },
 
     complete: (callbackUrl, pending) =>
       attempt(async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import type { ImportEvent } from '@q2h/contracts';
 import type { Logger, Metrics } from '@q2h/platform';
 import type { ImportRunner, RunningImportJob } from './adapters/run-import-in-worker.ts';
 import { type EventPublisher, type ImportJob, importAccepted } from './domain/import-job.ts';
@@ -11,6 +12,9 @@ export type ImportLookup = (
   tenant: string,
   sha256: string,
 ) => Promise<{ id: string; status: ImportStatus } | undefined>;
+
+/** With the log's own retries (~2 min each), a failure is recorded through an outage of ~10 min. */
+const RECORD_FAILURE_ATTEMPTS = 5;
 
 export function newImportId(): string {
   return randomBytes(12).toString('hex');
@@ -111,22 +115,29 @@ export class ImportService {
         log.warn({ line: outcome.line, reason: outcome.reason }, 'import failed');
       else log.info('import discarded');
     } catch (error) {
-      // An outage (disk, event log), not bad data: say so on the import, keep serving.
+      // An outage (disk, event log), not bad data: say so on the import, keep serving. The log may be
+      // the outage: keep trying to record the failure, or the import would look stuck forever.
       log.error({ err: error }, 'import crashed');
-      await this.deps.publisher
-        .publish('q2h.imports.v1', [
-          {
-            type: 'ImportFailed',
-            eventId: `${job.importId}:failed`,
-            tenant: job.tenant,
-            importId: job.importId,
-            occurredAt: Date.now(),
-            reason: `internal error: ${(error as Error).message}`,
-            line: null,
-            rowsDone: 0,
-          },
-        ])
-        .catch((e: unknown) => log.error({ err: e }, 'could not record the failure'));
+      const failed: ImportEvent = {
+        type: 'ImportFailed',
+        eventId: `${job.importId}:failed`,
+        tenant: job.tenant,
+        importId: job.importId,
+        occurredAt: Date.now(),
+        reason: `internal error: ${(error as Error).message}`,
+        line: null,
+        rowsDone: 0,
+      };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.deps.publisher.publish('q2h.imports.v1', [failed]);
+          break;
+        } catch (e) {
+          log.error({ err: e, attempt }, 'could not record the failure');
+          if (attempt === RECORD_FAILURE_ATTEMPTS) break;
+          await new Promise((r) => setTimeout(r, 5000));
+        }
+      }
     } finally {
       await rm(job.path, { force: true });
     }
