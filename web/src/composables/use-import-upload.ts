@@ -14,9 +14,11 @@ export function useImportUpload(options: { pollMs?: number; onUpdate?: (v: Impor
   const current = ref<ImportView | null>(null);
   const error = ref<string | null>(null);
   const rowsPerSecond = ref<number | null>(null);
+  /** Estimated from the bytes read per second since the last poll. */
+  const secondsLeft = ref<number | null>(null);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let disposed = false;
-  let last: { at: number; rows: number } | null = null;
+  let last: { at: number; rows: number; bytes: number } | null = null;
 
   const processFraction = computed(() => {
     const v = current.value;
@@ -34,6 +36,7 @@ export function useImportUpload(options: { pollMs?: number; onUpdate?: (v: Impor
     current.value = null;
     error.value = null;
     rowsPerSecond.value = null;
+    secondsLeft.value = null;
     last = null;
     try {
       const accepted = await api.uploadImport(file, (f) => {
@@ -54,8 +57,13 @@ export function useImportUpload(options: { pollMs?: number; onUpdate?: (v: Impor
       const now = performance.now();
       if (last && now > last.at && v.rowsDone >= last.rows) {
         rowsPerSecond.value = ((v.rowsDone - last.rows) * 1000) / (now - last.at);
+        const bytesPerSecond = ((v.bytesDone - last.bytes) * 1000) / (now - last.at);
+        secondsLeft.value =
+          bytesPerSecond > 0 && v.bytesTotal > v.bytesDone
+            ? (v.bytesTotal - v.bytesDone) / bytesPerSecond
+            : null;
       }
-      last = { at: now, rows: v.rowsDone };
+      last = { at: now, rows: v.rowsDone, bytes: v.bytesDone };
       current.value = v;
       options.onUpdate?.(v);
       if (v.status === 'done' || v.status === 'failed') {
@@ -82,5 +90,16 @@ export function useImportUpload(options: { pollMs?: number; onUpdate?: (v: Impor
     clearTimeout(timer);
   });
 
-  return { phase, busy, uploadFraction, processFraction, rowsPerSecond, current, error, upload, reset };
+  return {
+    phase,
+    busy,
+    uploadFraction,
+    processFraction,
+    rowsPerSecond,
+    secondsLeft,
+    current,
+    error,
+    upload,
+    reset,
+  };
 }

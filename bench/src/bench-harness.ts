@@ -1,0 +1,177 @@
+/**
+ * What the ingest benchmarks share: a q2h server in its own process, uploads with curl, waiting for
+ * an import, the server's RSS from /proc, and parse-only ceilings each in a fresh process.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type CeilingResult, csvParseCeiling, papaparseCeiling, readCeiling } from './parse-ceiling.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+export const MiB = 2 ** 20;
+const ADMIN_PASSWORD = 'bench-admin-password';
+
+export interface EndToEnd {
+  rows: number;
+  bytes: number;
+  uploadSeconds: number;
+  seconds: number;
+  rowsPerSec: number;
+  mbPerSec: number;
+  baselineRssMb: number;
+  peakRssMb: number;
+  rssGrowthMb: number;
+  findingsQueryable: number;
+}
+
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function startServer(): Promise<{ child: ChildProcess; url: string; dataDir: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'q2h-bench-'));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/auth-gateway/src/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      Q2H_PORT: String(port),
+      Q2H_HOST: '127.0.0.1',
+      Q2H_DATA_DIR: dataDir,
+      Q2H_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      Q2H_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) return { child, url, dataDir };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill('SIGKILL');
+  throw new Error('q2h did not become ready');
+}
+
+/** curl, as an operator's script would upload: native, so the client takes little of the shared CPUs. */
+export function uploadWithCurl(url: string, file: string, token: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const curl = spawn('curl', ['-sS', '-H', `authorization: Bearer ${token}`, '-F', `file=@${file}`, url]);
+    let out = '';
+    curl.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    curl.on('error', reject);
+    curl.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`curl exited with ${code}`))));
+  });
+}
+
+export async function endToEnd(file: string, bytes: number): Promise<EndToEnd> {
+  const { child, url, dataDir } = await startServer();
+  const pid = child.pid!;
+  try {
+    const login = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const auth = { authorization: `Bearer ${token}` };
+    await new Promise((r) => setTimeout(r, 2000)); // idle baseline after start-up
+    const baselineRssMb = rssMb(pid);
+    let peakRssMb = baselineRssMb;
+    const sampler = setInterval(() => {
+      peakRssMb = Math.max(peakRssMb, rssMb(pid));
+    }, 100);
+
+    const t0 = performance.now();
+    const { id } = JSON.parse(await uploadWithCurl(`${url}/api/imports`, file, token)) as { id: string };
+    const uploadSeconds = (performance.now() - t0) / 1000;
+    const view = await waitForImport(url, id, token);
+    const seconds = (performance.now() - t0) / 1000;
+    clearInterval(sampler);
+    if (view.status !== 'done') throw new Error(`import failed: ${JSON.stringify(view.error)}`);
+    const overview = (await (await fetch(`${url}/api/overview`, { headers: auth })).json()) as {
+      findings: number;
+    };
+    return {
+      rows: view.findings,
+      bytes,
+      uploadSeconds,
+      seconds,
+      rowsPerSec: view.findings / seconds,
+      mbPerSec: bytes / MiB / seconds,
+      baselineRssMb,
+      peakRssMb,
+      rssGrowthMb: peakRssMb - baselineRssMb,
+      findingsQueryable: overview.findings,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export const CEILINGS: Record<string, (file: string) => Promise<CeilingResult>> = {
+  read: (f) => readCeiling(f),
+  'csv-parse': (f) => csvParseCeiling(f),
+  'papaparse-feed': (f) => papaparseCeiling(f, { mode: 'feed' }),
+  'papaparse-chunk': (f) => papaparseCeiling(f, { mode: 'chunk' }),
+};
+
+/**
+ * Each ceiling in its own process: measured in one process after another parser, papaparse ran 4×
+ * slower (62 against 246 MiB/s on 1 GiB) — the heap left behind skews the next run.
+ */
+export function ceilingInFreshProcess(name: string, file: string): Promise<CeilingResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./ingest-bench.ts', import.meta.url)),
+        '--ceiling',
+        name,
+        file,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as CeilingResult)
+        : reject(new Error(`ceiling ${name} exited ${code}`)),
+    );
+  });
+}
+
+export interface ImportView {
+  status: string;
+  findings: number;
+  error?: unknown;
+}
+
+/** Polls the import every 100 ms until it is done or failed. */
+export async function waitForImport(url: string, id: string, token: string): Promise<ImportView> {
+  for (;;) {
+    const response = await fetch(`${url}/api/imports/${id}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const view = (await response.json()) as ImportView;
+    if (view.status === 'done' || view.status === 'failed') return view;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
