@@ -41,7 +41,7 @@ console.log(
 );
 
 const ceiling = await ceilingInFreshProcess('papaparse-feed', file);
-const embedded = await endToEnd(file, plan.bytes);
+const embedded = await endToEnd([file], plan.bytes);
 
 console.log('starting the distributed stack…');
 const stack = await startDistributedStack();

@@ -6,7 +6,9 @@
  *      from this process, until the import is done and every finding is queryable; rows/s, MB/s and
  *      the server's peak RSS (sampled from /proc every 100 ms) and its growth over the idle baseline.
  *
- *   node --import tsx bench/src/ingest-bench.ts --size 100MB [--size 1GB] [--seed 1]
+ * With --concurrent, two reports of the size (seeds n and n+1) are then imported at once.
+ *
+ *   node --import tsx bench/src/ingest-bench.ts --size 100MB [--size 1GB] [--seed 1] [--concurrent]
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,19 +19,24 @@ import type { CeilingResult } from './parse-ceiling.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-async function benchSize(size: string, seed: number): Promise<void> {
+async function generated(size: string, seed: number) {
   const targetBytes = parseSize(size);
   const file = join(root, 'bench', 'out', `report-${size.toLowerCase()}-seed${seed}.csv`);
   const plan = existsSync(file)
     ? planScanReport({ targetBytes, seed })
     : await generateScanReport({ targetBytes, seed, out: file });
+  return { file, plan };
+}
+
+async function benchSize(size: string, seed: number, concurrent: boolean): Promise<void> {
+  const { file, plan } = await generated(size, seed);
   console.log(
     `\n## ${size}: ${(plan.bytes / MiB).toFixed(0)} MiB, ${plan.rows} detail rows, ${plan.hosts} hosts, ${plan.qids} QIDs\n`,
   );
 
   const ceilings: CeilingResult[] = [];
   for (const name of Object.keys(CEILINGS)) ceilings.push(await ceilingInFreshProcess(name, file));
-  const e2e = await endToEnd(file, plan.bytes);
+  const e2e = await endToEnd([file], plan.bytes);
   const fastestParse = ceilings.filter((c) => c.rows > 0).sort((a, b) => b.mbPerSec - a.mbPerSec)[0]!;
   const ratio = e2e.mbPerSec / fastestParse.mbPerSec;
 
@@ -47,9 +54,22 @@ async function benchSize(size: string, seed: number): Promise<void> {
     `\nserver RSS: baseline ${e2e.baselineRssMb.toFixed(0)} MB, peak ${e2e.peakRssMb.toFixed(0)} MB, growth ${e2e.rssGrowthMb.toFixed(0)} MB` +
       `; findings: ${e2e.rows} imported = ${plan.rows} rows; ${e2e.findingsQueryable} open in the overview (${plan.byStatus.Fixed} rows are Fixed)`,
   );
+  console.log(
+    `overview API during the import: p50 ${e2e.overviewMs.p50.toFixed(0)} ms, p95 ${e2e.overviewMs.p95.toFixed(0)} ms, max ${e2e.overviewMs.max.toFixed(0)} ms (${e2e.overviewMs.samples} requests)`,
+  );
   if (e2e.rows !== plan.rows || e2e.findingsQueryable !== plan.rows - plan.byStatus.Fixed) {
     throw new Error('finding counts do not match the generated report');
   }
+  if (!concurrent) return;
+
+  const second = await generated(size, seed + 1);
+  const both = await endToEnd([file, second.file], plan.bytes + second.plan.bytes);
+  console.log(
+    `\ntwo imports at once (seeds ${seed} and ${seed + 1}): ${(both.bytes / MiB).toFixed(0)} MiB in ${both.seconds.toFixed(2)} s = ${both.mbPerSec.toFixed(1)} MiB/s, ${Math.round(both.rowsPerSec)} rows/s;` +
+      ` RSS growth ${both.rssGrowthMb.toFixed(0)} MB; overview p95 ${both.overviewMs.p95.toFixed(0)} ms (max ${both.overviewMs.max.toFixed(0)} ms)`,
+  );
+  if (both.rows !== plan.rows + second.plan.rows)
+    throw new Error('two imports at once: finding counts differ');
 }
 
 const args = process.argv.slice(2);
@@ -62,4 +82,5 @@ if (args[0] === '--ceiling') {
 const sizes = args.flatMap((a, i) => (a === '--size' ? [args[i + 1]!] : []));
 const seedIndex = args.indexOf('--seed');
 const seed = seedIndex >= 0 ? Number(args[seedIndex + 1]) : 1;
-for (const size of sizes.length > 0 ? sizes : ['100MB']) await benchSize(size, seed);
+const concurrent = args.includes('--concurrent');
+for (const size of sizes.length > 0 ? sizes : ['100MB']) await benchSize(size, seed, concurrent);
