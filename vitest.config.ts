@@ -7,14 +7,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{packages,services,tests,bench}/**/*.test.ts'],
+          include: ['{packages,services,tests,bench,cli}/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/*.e2e.test.ts', '**/node_modules/**'],
         },
       },
       {
         test: {
           name: 'int',
-          include: ['{packages,services,tests}/**/*.int.test.ts'],
+          include: ['{packages,services,tests,cli}/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
