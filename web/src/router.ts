@@ -39,6 +39,12 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./pages/ImportsPage.vue'),
     meta: { roles: ['admin', 'analyst'], title: 'Imports' },
   },
+  {
+    path: '/folders',
+    name: 'folders',
+    component: () => import('./pages/FoldersPage.vue'),
+    meta: { roles: ['admin'], title: 'Watched folders' },
+  },
   { path: '/:pathMatch(.*)*', redirect: '/overview' },
 ];
 

@@ -22,6 +22,8 @@ const ConfigSchema = z.object({
     .min(1)
     .max(24 * 60)
     .default(480),
+  /** How often watched folders are listed; a file is imported once two listings in a row show it unchanged. */
+  Q2H_WATCH_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   Q2H_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   Q2H_TARGETS: z
     .string()
@@ -67,6 +69,7 @@ export type Config = {
   adminInitialPassword: string | undefined;
   maxUploadBytes: number;
   tokenTtlMinutes: number;
+  watchIntervalMs: number;
   logLevel: string;
   targets: Target[];
   distributed: DistributedConfig;
@@ -94,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       adminInitialPassword: e.Q2H_ADMIN_INITIAL_PASSWORD,
       maxUploadBytes: Math.round(e.Q2H_MAX_UPLOAD_MB * 1024 * 1024),
       tokenTtlMinutes: e.Q2H_TOKEN_TTL_MINUTES,
+      watchIntervalMs: e.Q2H_WATCH_INTERVAL_MS,
       logLevel: e.Q2H_LOG_LEVEL,
       targets: e.Q2H_TARGETS.split(',').map((t) => t.trim() as Target),
       distributed: {

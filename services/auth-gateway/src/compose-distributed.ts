@@ -6,7 +6,7 @@ import { registerTopicSchemas } from '@q2h/contracts/registry';
 import { type EventLog, openKafkaEventLog } from '@q2h/event-log';
 import { startExport } from '@q2h/export';
 import { keycloakVerifier, oidcLogin } from '@q2h/identity';
-import { importRunnerInWorker, startIngest } from '@q2h/ingest';
+import { importRunnerInWorker, startIngest, startWatchedFolders } from '@q2h/ingest';
 import {
   type Config,
   createHttpApp,
@@ -138,8 +138,10 @@ export async function startDistributed(
   }
 
   // Ingest: POST /imports. Its import jobs run on worker threads that publish to Kafka themselves.
+  // Watched folders: each ingest replica polls them; a row claim in PostgreSQL makes one import a file.
   api.post('/imports', requireRole('admin', 'analyst'));
   api.delete('/imports/:id', requireRole('admin', 'analyst'));
+  api.use('/watched-folders', requireRole('admin'));
   if (runs('ingest')) {
     const catalog = new ImportCatalog(required(relational, 'Q2H_POSTGRES_URL', targets));
     const ingest = startIngest(config, {
@@ -155,12 +157,22 @@ export async function startDistributed(
       lookup: (tenant, sha256) => catalog.bySha256(tenant, sha256),
       findImport: (tenant, id) => catalog.get(tenant, id),
     });
-    api.use(ingest.router);
-    closers.unshift(() => ingest.service.idle());
+    const watchedFolders = await startWatchedFolders(config, {
+      relational: required(relational, 'Q2H_POSTGRES_URL', targets),
+      service: ingest.service,
+      describeImport: (tenant, id) => catalog.get(tenant, id),
+      logger,
+    });
+    api.use(ingest.router, watchedFolders.router);
+    closers.unshift(async () => {
+      await watchedFolders.stop();
+      await ingest.service.idle();
+    });
   } else if (runs('gateway')) {
     const ingest = proxyTo(required(d.targetUrls.ingest, 'Q2H_INGEST_URL', targets), logger);
     api.post('/imports', ingest);
     api.delete('/imports/:id', ingest);
+    api.use('/watched-folders', ingest);
   }
 
   const readers = requireRole('admin', 'analyst', 'viewer');

@@ -7,7 +7,7 @@ import { createSerde, localSchemaIds } from '@q2h/contracts';
 import { openLmdbEventLog } from '@q2h/event-log';
 import { startExport } from '@q2h/export';
 import { LocalAccounts, openLocalTokenIssuer } from '@q2h/identity';
-import { importRunnerInWorker, startIngest } from '@q2h/ingest';
+import { importRunnerInWorker, startIngest, startWatchedFolders } from '@q2h/ingest';
 import {
   type Config,
   createHttpApp,
@@ -77,6 +77,12 @@ export async function startEmbedded(
     lookup: (tenant, sha256) => query.catalog.bySha256(tenant, sha256),
     findImport: (tenant, id) => query.catalog.get(tenant, id),
   });
+  const watchedFolders = await startWatchedFolders(config, {
+    relational,
+    service: ingest.service,
+    describeImport: (tenant, id) => query.catalog.get(tenant, id),
+    logger,
+  });
   const lagTimer = setInterval(async () => {
     for (const [topic, lag] of Object.entries(await projector.lag().catch(() => ({})))) {
       metrics.projectionLag.set({ topic }, lag);
@@ -104,6 +110,8 @@ export async function startEmbedded(
   api.post('/imports', requireRole('admin', 'analyst'));
   api.delete('/imports/:id', requireRole('admin', 'analyst'));
   api.use(ingest.router);
+  api.use('/watched-folders', requireRole('admin'));
+  api.use(watchedFolders.router);
   api.use(requireRole('admin', 'analyst', 'viewer'), query.router, startExport({ analytics }).router);
   app.use('/api', api);
   app.use(staticWeb());
@@ -128,6 +136,7 @@ export async function startEmbedded(
       clearInterval(lagTimer);
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
+      await watchedFolders.stop();
       await ingest.service.idle();
       await projector.stop();
       await log.close();

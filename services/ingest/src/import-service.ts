@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImportEvent } from '@q2h/contracts';
 import type { Logger, Metrics } from '@q2h/platform';
 import type { ImportRunner, RunningImportJob } from './adapters/run-import-in-worker.ts';
@@ -16,6 +17,12 @@ export type ImportLookup = (
 /** With the log's own retries (~2 min each), a failure is recorded through an outage of ~10 min. */
 const RECORD_FAILURE_ATTEMPTS = 5;
 
+/** How a complete upload was taken: a new import, or the same content as an import that counts already. */
+export type Admission = { kind: 'admitted' } | { kind: 'duplicate'; id: string; status: ImportStatus };
+
+/** How long a claim on admitted content outlives its job while the catalog catches up (see release). */
+const CATALOG_WAIT_MS = 10_000;
+
 export function newImportId(): string {
   return randomBytes(12).toString('hex');
 }
@@ -28,8 +35,11 @@ export function newImportId(): string {
 export class ImportService {
   private readonly running = new Map<string, Promise<void>>();
   private readonly jobs = new Map<string, RunningImportJob>();
-  /** Content being admitted or imported right now, by tenant|sha256: two identical uploads at once. */
-  private readonly inFlight = new Map<string, string>();
+  /**
+   * Content being admitted or imported right now, by tenant|sha256, with what an identical upload is
+   * told: the import that holds the claim, once decided.
+   */
+  private readonly claims = new Map<string, Promise<{ id: string; status: ImportStatus }>>();
 
   constructor(
     private readonly deps: {
@@ -42,7 +52,7 @@ export class ImportService {
     },
   ) {}
 
-  /** Starts parsing an upload in progress; call admit() or discard() when the upload has ended. */
+  /** Starts parsing an upload in progress; call admitUnlessDuplicate() or discard() when it has ended. */
   begin(job: ImportJob): RunningImportJob {
     const { metrics } = this.deps;
     const run = this.deps.runner(
@@ -75,24 +85,93 @@ export class ImportService {
     return run !== undefined;
   }
 
-  /** An earlier import of this content that counts (done or still running), if any. */
+  /**
+   * The upload is complete: admit it (ImportAccepted, then the job finishes) unless the tenant already
+   * has an import of this content that counts, done or in flight. The claim on the content is taken
+   * before the first await, so of identical uploads ending together exactly one is admitted; the others
+   * are told its id (the catalog alone could not say: it learns of an import from the event log, later).
+   */
+  async admitUnlessDuplicate(job: ImportJob, run: RunningImportJob): Promise<Admission> {
+    const key = `${job.tenant}|${job.sha256}`;
+    const claimed = this.claims.get(key);
+    if (claimed) {
+      this.discard(run);
+      return { kind: 'duplicate', ...(await claimed) };
+    }
+    const decision = this.decide(job, run);
+    const claim = decision.then((admission) =>
+      admission.kind === 'admitted' ? { id: job.importId, status: 'processing' as const } : admission,
+    );
+    claim.catch(() => {}); // the waiters see the rejection; so does this caller, below
+    this.claims.set(key, claim);
+    try {
+      const admission = await decision;
+      if (admission.kind === 'duplicate') this.claims.delete(key);
+      else void this.release(key, job, run);
+      return admission;
+    } catch (error) {
+      this.claims.delete(key);
+      this.discard(run);
+      throw error;
+    }
+  }
+
+  /**
+   * An import of this content that counts (claimed right now, done or running), if any. Prefer
+   * admitUnlessDuplicate: between this answer and admit(), an identical upload may be admitted.
+   */
   async duplicateOf(
     tenant: string,
     sha256: string,
   ): Promise<{ id: string; status: ImportStatus } | undefined> {
-    const inFlight = this.inFlight.get(`${tenant}|${sha256}`);
-    if (inFlight) return { id: inFlight, status: 'processing' };
+    const claimed = this.claims.get(`${tenant}|${sha256}`);
+    if (claimed) return claimed;
     const earlier = await this.deps.lookup(tenant, sha256);
     return earlier && earlier.status !== 'failed' ? earlier : undefined;
   }
 
-  /** The upload is complete and new: record it (ImportAccepted) and let the job finish. */
+  /** Admits a complete upload without looking for a duplicate (see admitUnlessDuplicate). */
   async admit(job: ImportJob, run: RunningImportJob): Promise<void> {
     const key = `${job.tenant}|${job.sha256}`;
-    this.inFlight.set(key, job.importId);
-    void run.outcome.finally(() => this.inFlight.delete(key)).catch(() => {});
+    this.claims.set(key, Promise.resolve({ id: job.importId, status: 'processing' }));
+    try {
+      await this.accept(job, run);
+    } catch (error) {
+      this.claims.delete(key);
+      throw error;
+    }
+    void this.release(key, job, run);
+  }
+
+  private async decide(job: ImportJob, run: RunningImportJob): Promise<Admission> {
+    const earlier = await this.deps.lookup(job.tenant, job.sha256);
+    if (earlier && earlier.status !== 'failed') {
+      this.discard(run);
+      return { kind: 'duplicate', id: earlier.id, status: earlier.status };
+    }
+    await this.accept(job, run);
+    return { kind: 'admitted' };
+  }
+
+  private async accept(job: ImportJob, run: RunningImportJob): Promise<void> {
     await this.deps.publisher.publish('q2h.imports.v1', [importAccepted(job, Date.now())]);
     run.verdict({ kind: 'admitted', bytes: job.bytesTotal });
+  }
+
+  /**
+   * Drops the claim on admitted content once its job is over: at once when it failed (a failed import
+   * does not count, the same file may be sent again), else when the catalog answers for it, so an upload
+   * right after completion is not admitted a second time while the projector catches up.
+   */
+  private async release(key: string, job: ImportJob, run: RunningImportJob): Promise<void> {
+    const outcome = await run.outcome.catch(() => undefined);
+    const deadline = Date.now() + CATALOG_WAIT_MS;
+    while (outcome?.kind === 'completed' && Date.now() < deadline) {
+      const known = await this.deps.lookup(job.tenant, job.sha256).catch(() => 'unreachable' as const);
+      if (known) break;
+      await sleep(50, undefined, { ref: false });
+    }
+    this.claims.delete(key);
   }
 
   discard(run: RunningImportJob): void {

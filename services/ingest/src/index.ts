@@ -2,16 +2,21 @@ import { join } from 'node:path';
 import type { Serde } from '@q2h/contracts';
 import type { EventLog } from '@q2h/event-log';
 import type { Config, Logger, Metrics } from '@q2h/platform';
+import type { Relational } from '@q2h/relational';
 import { Router } from 'express';
 import { logEventPublisher } from './adapters/log-event-publisher.ts';
 import type { ImportRunner } from './adapters/run-import-in-worker.ts';
 import { importsRouter } from './http/imports-routes.ts';
 import { type FindImport, retractRouter } from './http/retract-routes.ts';
 import { type ImportLookup, ImportService } from './import-service.ts';
+import { FolderPoller } from './watched-folders/folder-poller.ts';
+import { WatchedFolderStore } from './watched-folders/watched-folder-store.ts';
+import { type DescribeImport, watchedFoldersRouter } from './watched-folders/watched-folders-routes.ts';
 
 export { importRunnerInWorker } from './adapters/run-import-in-worker.ts';
 export type { ImportLookup, ImportStatus } from './import-service.ts';
 export { ImportService, newImportId } from './import-service.ts';
+export type { DescribeImport } from './watched-folders/watched-folders-routes.ts';
 
 /** The ingest target: the upload route and the import jobs behind it. */
 export function startIngest(
@@ -46,4 +51,30 @@ export function startIngest(
     }),
   );
   return { router, service };
+}
+
+/**
+ * Watched folders (in the ingest target): the admin API under /watched-folders (mount it behind
+ * authentication and requireRole('admin')) and the poller that imports what lands in them through
+ * `service`, like uploads. Call stop() before waiting for the service to be idle.
+ */
+export async function startWatchedFolders(
+  config: Config,
+  deps: { relational: Relational; service: ImportService; describeImport: DescribeImport; logger: Logger },
+) {
+  const store = new WatchedFolderStore(deps.relational);
+  await store.migrate();
+  const poller = new FolderPoller({
+    store,
+    service: deps.service,
+    uploadDir: join(config.dataDir, 'uploads'),
+    maxBytes: config.maxUploadBytes,
+    intervalMs: config.watchIntervalMs,
+    logger: deps.logger.child({ target: 'ingest', component: 'watched-folders' }),
+  });
+  poller.start();
+  return {
+    router: watchedFoldersRouter({ store, describeImport: deps.describeImport }),
+    stop: () => poller.stop(),
+  };
 }

@@ -121,6 +121,44 @@ export interface OverviewQuery {
   report?: string | null;
 }
 
+export type WatchedFolderStatus = 'disabled' | 'waiting' | 'watching' | 'unreadable';
+export type WatchedFileOutcome = 'importing' | 'imported' | 'duplicate' | 'rejected';
+
+/** One file a watched folder handled: the import it produced (or matched), or why it was refused. */
+export interface WatchedFile {
+  name: string;
+  size: number;
+  modifiedAt: string;
+  outcome: WatchedFileOutcome;
+  reason: string | null;
+  /** The import it produced, or for a duplicate the earlier import of the same content. */
+  importId: string | null;
+  import: { status: ImportStatus; filename: string | null; findings: number | null } | null;
+  handledAt: string;
+}
+
+export interface WatchedFolder {
+  id: string;
+  path: string;
+  enabled: boolean;
+  ignoreBefore: string | null;
+  status: WatchedFolderStatus;
+  createdAt: string;
+  createdBy: string;
+  lastScanAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  counts: { imported: number; duplicate: number; rejected: number };
+  recentFiles: WatchedFile[];
+}
+
+export interface WatchedFolderRequest {
+  path: string;
+  enabled: boolean;
+  /** ISO date-time; files last modified before it are skipped. */
+  ignoreBefore: string | null;
+}
+
 export interface Problem {
   type?: string;
   title?: string;
@@ -250,6 +288,26 @@ export class ApiClient {
 
   getImport(id: string, signal?: AbortSignal): Promise<ImportView> {
     return this.request('GET', `/api/imports/${encodeURIComponent(id)}`, { signal });
+  }
+
+  listWatchedFolders(signal?: AbortSignal): Promise<{ items: WatchedFolder[] }> {
+    return this.request('GET', '/api/watched-folders', { signal });
+  }
+
+  addWatchedFolder(body: WatchedFolderRequest): Promise<WatchedFolder> {
+    return this.request('POST', '/api/watched-folders', { body });
+  }
+
+  changeWatchedFolder(
+    id: string,
+    change: Partial<Pick<WatchedFolderRequest, 'enabled' | 'ignoreBefore'>>,
+  ): Promise<WatchedFolder> {
+    return this.request('PATCH', `/api/watched-folders/${encodeURIComponent(id)}`, { body: change });
+  }
+
+  /** Stops watching; the imports the folder produced stay. */
+  removeWatchedFolder(id: string): Promise<void> {
+    return this.request('DELETE', `/api/watched-folders/${encodeURIComponent(id)}`);
   }
 
   overview(query: OverviewQuery, signal?: AbortSignal): Promise<Overview> {

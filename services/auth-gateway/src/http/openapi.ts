@@ -94,6 +94,65 @@ export const openApiDocument = {
           coherenceLevel: { enum: ['ok', 'warning', 'error'] },
         },
       },
+      WatchedFolder: {
+        type: 'object',
+        required: ['id', 'path', 'enabled', 'status', 'lastScanAt', 'lastError', 'recentFiles'],
+        properties: {
+          id: { type: 'string' },
+          path: { type: 'string', description: 'absolute, on the machine that runs the ingest target' },
+          enabled: { type: 'boolean' },
+          ignoreBefore: {
+            type: ['string', 'null'],
+            format: 'date-time',
+            description: 'files last modified before this are skipped',
+          },
+          status: {
+            enum: ['disabled', 'waiting', 'watching', 'unreadable'],
+            description: 'waiting: not listed yet; unreadable: the last listing failed (see lastError)',
+          },
+          createdAt: { type: 'string', format: 'date-time' },
+          createdBy: { type: 'string' },
+          lastScanAt: { type: ['string', 'null'], format: 'date-time' },
+          lastError: { type: ['string', 'null'] },
+          lastErrorAt: { type: ['string', 'null'], format: 'date-time' },
+          counts: {
+            type: 'object',
+            properties: {
+              imported: { type: 'integer' },
+              duplicate: { type: 'integer' },
+              rejected: { type: 'integer' },
+            },
+          },
+          recentFiles: {
+            type: 'array',
+            description: 'the newest files handled (at most 20), newest first',
+            items: {
+              type: 'object',
+              properties: {
+                name: { type: 'string' },
+                size: { type: 'integer' },
+                modifiedAt: { type: 'string', format: 'date-time' },
+                outcome: { enum: ['importing', 'imported', 'duplicate', 'rejected'] },
+                reason: { type: ['string', 'null'] },
+                importId: {
+                  type: ['string', 'null'],
+                  description: 'the import it produced, or the earlier import of the same content',
+                },
+                import: {
+                  type: ['object', 'null'],
+                  description: 'the import (for a duplicate: the earlier one), as the catalog knows it',
+                  properties: {
+                    status: { type: 'string' },
+                    filename: { type: ['string', 'null'] },
+                    findings: { type: ['integer', 'null'] },
+                  },
+                },
+                handledAt: { type: 'string', format: 'date-time' },
+              },
+            },
+          },
+        },
+      },
       Overview: {
         type: 'object',
         required: ['findings', 'hosts', 'critical', 'bySeverity', 'topVulns', 'topHosts'],
@@ -220,7 +279,10 @@ export const openApiDocument = {
           403: problemResponse('role not allowed'),
           413: problemResponse('over Q2H_MAX_UPLOAD_MB'),
           415: problemResponse('not multipart/form-data'),
-          422: problemResponse('empty, binary or unrecognised file'),
+          422: problemResponse(
+            'empty, binary or unrecognised file; an archive that is not exactly one report, encrypted, nested or a zip bomb; XML declaring entities',
+          ),
+          507: problemResponse('the server has no disk space left for the upload'),
         },
       },
     },
@@ -231,6 +293,28 @@ export const openApiDocument = {
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
         responses: {
           200: json({ $ref: '#/components/schemas/Import' }),
+          404: problemResponse('unknown import'),
+        },
+      },
+      delete: {
+        summary:
+          'Delete a finished import (its findings leave the latest state; earlier observations count again) or cancel a running one (ImportRetracted)',
+        security: secured,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          202: json({
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              status: { const: 'retracted' },
+              reason: { enum: ['deleted', 'cancelled'] },
+            },
+          }),
+          200: json({
+            type: 'object',
+            properties: { id: { type: 'string' }, status: { const: 'retracted' } },
+          }),
+          403: problemResponse('viewers may not delete'),
           404: problemResponse('unknown import'),
         },
       },
@@ -266,6 +350,90 @@ export const openApiDocument = {
           200: json({ $ref: '#/components/schemas/Overview' }),
           400: problemResponse('invalid filter'),
         },
+      },
+    },
+    '/watched-folders': {
+      get: {
+        summary: 'Watched folders (admin) with status, last scan, last error and the files they imported',
+        security: secured,
+        responses: {
+          200: json({
+            type: 'object',
+            properties: {
+              items: { type: 'array', items: { $ref: '#/components/schemas/WatchedFolder' } },
+            },
+          }),
+          403: problemResponse('not an admin'),
+        },
+      },
+      post: {
+        summary: 'Watch a folder (admin): its reports are imported once they stop growing',
+        security: secured,
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['path'],
+                properties: {
+                  path: {
+                    type: 'string',
+                    description: 'absolute path of a directory the ingest target can list',
+                  },
+                  enabled: { type: 'boolean', default: true },
+                  ignoreBefore: {
+                    type: ['string', 'null'],
+                    description: 'a date (midnight UTC) or a date-time with offset',
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          201: json({ $ref: '#/components/schemas/WatchedFolder' }, 'Created'),
+          400: problemResponse('not an absolute path of a readable directory, or an invalid field'),
+          403: problemResponse('not an admin'),
+          409: problemResponse('this folder is watched already'),
+        },
+      },
+    },
+    '/watched-folders/{id}': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      get: {
+        summary: 'One watched folder (admin)',
+        security: secured,
+        responses: {
+          200: json({ $ref: '#/components/schemas/WatchedFolder' }),
+          404: problemResponse('unknown folder'),
+        },
+      },
+      patch: {
+        summary: 'Enable, disable or change the ignore-before date of a watched folder (admin)',
+        security: secured,
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: { enabled: { type: 'boolean' }, ignoreBefore: { type: ['string', 'null'] } },
+              },
+            },
+          },
+        },
+        responses: {
+          200: json({ $ref: '#/components/schemas/WatchedFolder' }),
+          400: problemResponse('invalid field'),
+          404: problemResponse('unknown folder'),
+        },
+      },
+      delete: {
+        summary: 'Stop watching a folder (admin); the imports it produced stay',
+        security: secured,
+        responses: { 204: { description: 'Removed' }, 404: problemResponse('unknown folder') },
       },
     },
   },

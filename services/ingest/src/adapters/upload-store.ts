@@ -6,6 +6,11 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Busboy from 'busboy';
+import { REPORT_HEAD_BYTES } from '../domain/recognise-report.ts';
+import { storageFullReason } from '../domain/storage-full.ts';
+
+/** The bytes of the head handed out for recognition (see REPORT_HEAD_BYTES). */
+export const HEAD_BYTES = REPORT_HEAD_BYTES;
 
 export interface StoredUpload {
   path: string;
@@ -18,6 +23,8 @@ export type UploadResult =
   | { kind: 'ok'; upload: StoredUpload }
   | { kind: 'too-large'; limit: number }
   | { kind: 'malformed'; reason: string }
+  /** The disk (or quota) filled up while the file was written: nothing of it is kept. */
+  | { kind: 'storage-full'; reason: string }
   | { kind: 'no-file' };
 
 /** The first bytes of the file part (enough to recognise a report), or how the upload ended without any. */
@@ -26,13 +33,11 @@ export type UploadHead =
   | Exclude<UploadResult, { kind: 'ok' }>;
 
 export interface IncomingUpload {
-  /** Resolves once HEAD_BYTES of the file have arrived (or the file part ended sooner). */
+  /** Resolves once REPORT_HEAD_BYTES of the file have arrived (or the file part ended sooner). */
   head: Promise<UploadHead>;
   /** Resolves when the whole upload is on disk, hashed. */
   done: Promise<UploadResult>;
 }
-
-export const HEAD_BYTES = 64 * 1024;
 
 /**
  * Streams the multipart field `file` to `path`, hashing it on the way: the server never holds a whole
@@ -72,12 +77,12 @@ export function receiveUpload(
           const file = createWriteStream(path);
           stream.on('data', (chunk: Buffer) => {
             hash.update(chunk);
-            if (bytes < HEAD_BYTES) {
+            if (bytes < REPORT_HEAD_BYTES) {
               headChunks.push(chunk);
-              if (bytes + chunk.length >= HEAD_BYTES) {
+              if (bytes + chunk.length >= REPORT_HEAD_BYTES) {
                 resolveHead({
                   kind: 'ok',
-                  head: Buffer.concat(headChunks).subarray(0, HEAD_BYTES),
+                  head: Buffer.concat(headChunks).subarray(0, REPORT_HEAD_BYTES),
                   filename,
                 });
               }
@@ -91,7 +96,16 @@ export function receiveUpload(
             await pipeline(stream, file);
           } catch (error) {
             await rm(path, { force: true });
-            return { kind: 'malformed', reason: (error as Error).message };
+            const full = storageFullReason(error);
+            const failed: UploadResult = full
+              ? { kind: 'storage-full', reason: full }
+              : { kind: 'malformed', reason: (error as Error).message };
+            // A write that failed (a full disk) destroyed the file stream, and busboy would wait for it
+            // forever: end the upload now, reading the rest of the body away so the client gets the answer.
+            request.unpipe(busboy);
+            request.resume();
+            resolve(failed);
+            return failed;
           }
           if (truncated) {
             await rm(path, { force: true });

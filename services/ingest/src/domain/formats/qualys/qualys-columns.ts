@@ -53,7 +53,7 @@ export function qualysRowMapper(header: readonly string[]): QualysRowMapper {
   const width = header.length;
 
   return (fields, line) => {
-    if (fields.length === 1 && fields[0] === '') return { kind: 'skip' }; // blank line
+    if (fields.length === 1 && (fields[0] ?? '').trim() === '') return { kind: 'skip' }; // blank line (or a stray LF or space)
     if (fields.length !== width) {
       return { kind: 'invalid', reason: `expected ${width} fields as in the header, found ${fields.length}` };
     }
