@@ -141,6 +141,7 @@ export async function startDistributed(
   // Watched folders: each ingest replica polls them; a row claim in PostgreSQL makes one import a file.
   api.post('/imports', requireRole('admin', 'analyst'));
   api.delete('/imports/:id', requireRole('admin', 'analyst'));
+  api.use('/uploads', requireRole('admin', 'analyst'));
   api.use('/watched-folders', requireRole('admin'));
   if (runs('ingest')) {
     const catalog = new ImportCatalog(required(relational, 'Q2H_POSTGRES_URL', targets));
@@ -173,6 +174,7 @@ export async function startDistributed(
     api.post('/imports', ingest);
     api.delete('/imports/:id', ingest);
     api.use('/watched-folders', ingest);
+    api.use('/uploads', ingest);
   }
 
   const readers = requireRole('admin', 'analyst', 'viewer');

@@ -109,6 +109,7 @@ export async function startEmbedded(
   api.use(auth.router);
   api.post('/imports', requireRole('admin', 'analyst'));
   api.delete('/imports/:id', requireRole('admin', 'analyst'));
+  api.use('/uploads', requireRole('admin', 'analyst'));
   api.use(ingest.router);
   api.use('/watched-folders', requireRole('admin'));
   api.use(watchedFolders.router);

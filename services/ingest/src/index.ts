@@ -7,6 +7,7 @@ import { Router } from 'express';
 import { logEventPublisher } from './adapters/log-event-publisher.ts';
 import type { ImportRunner } from './adapters/run-import-in-worker.ts';
 import { importsRouter } from './http/imports-routes.ts';
+import { resumableUploadRouter } from './http/resumable-upload-routes.ts';
 import { type FindImport, retractRouter } from './http/retract-routes.ts';
 import { type ImportLookup, ImportService } from './import-service.ts';
 import { FolderPoller } from './watched-folders/folder-poller.ts';
@@ -18,7 +19,7 @@ export type { ImportLookup, ImportStatus } from './import-service.ts';
 export { ImportService, newImportId } from './import-service.ts';
 export type { DescribeImport } from './watched-folders/watched-folders-routes.ts';
 
-/** The ingest target: the upload route and the import jobs behind it. */
+/** The ingest target: the upload routes (one request, or resumable) and the import jobs behind them. */
 export function startIngest(
   config: Config,
   deps: {
@@ -39,11 +40,10 @@ export function startIngest(
     logger: deps.logger.child({ target: 'ingest' }),
     metrics: deps.metrics,
   });
+  const uploads = { uploadDir: join(config.dataDir, 'uploads'), maxUploadBytes: config.maxUploadBytes };
   const router = Router().use(
-    importsRouter(service, {
-      uploadDir: join(config.dataDir, 'uploads'),
-      maxUploadBytes: config.maxUploadBytes,
-    }),
+    importsRouter(service, uploads),
+    resumableUploadRouter(service, uploads),
     retractRouter({
       publisher,
       findImport: deps.findImport,

@@ -83,6 +83,10 @@ export interface ImportView {
   coherenceLevel?: CoherenceLevel;
 }
 
+/** Files above this size are uploaded in resumable chunks of CHUNK_BYTES. */
+const RESUMABLE_ABOVE_BYTES = 64 * 2 ** 20;
+const CHUNK_BYTES = 8 * 2 ** 20;
+
 export interface ImportAccepted {
   id: string;
   status: ImportStatus;
@@ -322,6 +326,76 @@ export class ApiClient {
    * report upload progress; `onProgress` receives 0..1.
    */
   uploadImport(file: File, onProgress?: (fraction: number) => void): Promise<ImportAccepted> {
+    return file.size > RESUMABLE_ABOVE_BYTES
+      ? this.uploadResumable(file, onProgress)
+      : this.uploadInOneRequest(file, onProgress);
+  }
+
+  /**
+   * Large files go in chunks that survive a lost connection or a closed tab: each chunk is retried,
+   * a 409 says where the server is, and choosing the same file again resumes the upload it started.
+   */
+  private async uploadResumable(
+    file: File,
+    onProgress?: (fraction: number) => void,
+  ): Promise<ImportAccepted> {
+    const key = `q2h.upload:${file.name}:${file.size}:${file.lastModified}`;
+    let id = localStorage.getItem(key);
+    let offset = 0;
+    if (id) {
+      offset = await this.request<{ offset: number }>('GET', `/api/uploads/${id}`).then(
+        (u) => u.offset,
+        () => -1,
+      );
+      if (offset < 0) [id, offset] = [null, 0];
+    }
+    if (!id) {
+      id = (
+        await this.request<{ id: string }>('POST', '/api/uploads', {
+          body: { filename: file.name, size: file.size },
+        })
+      ).id;
+      localStorage.setItem(key, id);
+    }
+    for (let failures = 0; offset < file.size; ) {
+      onProgress?.(offset / file.size);
+      try {
+        offset = await this.sendChunk(id, offset, file.slice(offset, offset + CHUNK_BYTES));
+        failures = 0;
+      } catch (error) {
+        const serverOffset =
+          error instanceof ApiError ? (error.problem as { offset?: number }).offset : undefined;
+        if (typeof serverOffset === 'number') offset = serverOffset;
+        else if (++failures > 5 || (error instanceof ApiError && error.status !== 0 && error.status < 500))
+          throw error;
+        else await new Promise((r) => setTimeout(r, 1000 * failures));
+      }
+    }
+    onProgress?.(1);
+    const accepted = await this.request<ImportAccepted>('POST', `/api/uploads/${id}/complete`);
+    localStorage.removeItem(key);
+    return accepted;
+  }
+
+  private async sendChunk(id: string, offset: number, chunk: Blob): Promise<number> {
+    const response = await fetch(`${this.baseUrl}/api/uploads/${id}`, {
+      method: 'PATCH',
+      headers: {
+        ...this.headers(true, false),
+        'content-type': 'application/octet-stream',
+        'upload-offset': String(offset),
+      },
+      body: chunk,
+    }).catch(() => {
+      throw new ApiError(0, { title: 'Network error', detail: 'the connection was lost; retrying' });
+    });
+    const text = await response.text();
+    if (!response.ok)
+      throw new ApiError(response.status, parseProblem(response.status, response.statusText, text));
+    return (JSON.parse(text) as { offset: number }).offset;
+  }
+
+  private uploadInOneRequest(file: File, onProgress?: (fraction: number) => void): Promise<ImportAccepted> {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       xhr.open('POST', `${this.baseUrl}/api/imports`);

@@ -319,6 +319,52 @@ export const openApiDocument = {
         },
       },
     },
+    '/uploads': {
+      post: {
+        summary: 'Open a resumable upload (large files from a browser): {filename, size} → {id, offset: 0}',
+        security: secured,
+        responses: { 201: json({ type: 'object' }), 413: problemResponse('over Q2H_MAX_UPLOAD_MB') },
+      },
+    },
+    '/uploads/{id}': {
+      get: {
+        summary: 'How far a resumable upload is: {offset, size}',
+        security: secured,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: json({ type: 'object' }), 404: problemResponse('unknown upload') },
+      },
+      patch: {
+        summary: 'Append a chunk (application/octet-stream) at the byte given by the Upload-Offset header',
+        security: secured,
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'Upload-Offset', in: 'header', required: true, schema: { type: 'integer' } },
+        ],
+        responses: {
+          200: json({ type: 'object' }),
+          409: problemResponse('the offset is not where the upload ends (the body has the right `offset`)'),
+        },
+      },
+      delete: {
+        summary: 'Abandon a resumable upload',
+        security: secured,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 204: { description: 'gone' } },
+      },
+    },
+    '/uploads/{id}/complete': {
+      post: {
+        summary: 'Import a complete resumable upload (as POST /imports answers)',
+        security: secured,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          202: json({ type: 'object' }),
+          200: json({ type: 'object' }),
+          409: problemResponse('not every byte arrived yet'),
+          422: problemResponse('not a recognised report'),
+        },
+      },
+    },
     '/exports/findings.csv': {
       get: {
         summary: 'The findings of a filter as CSV (UTF-8 with BOM, formula cells neutralised), streamed',
