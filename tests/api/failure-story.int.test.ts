@@ -271,7 +271,7 @@ describe('failure story: files that are not what q2h reads', () => {
       await upload('hostname,owner,ticket\nweb01,alice,INC-1\n', 'cmdb.csv'),
       422,
       'unknown-dialect',
-      /^cmdb\.csv: not a recognised scanner report: its first line \("hostname,owner,ticket"\) matches none of the formats q2h reads \(Qualys VM Scan Report \(CSV\);/,
+      /^cmdb\.csv: not a recognised scanner report: its first line \("hostname,owner,ticket"\) matches none of the \d+ formats q2h reads \(exports of Qualys, Nessus\/Tenable/,
     );
   });
 

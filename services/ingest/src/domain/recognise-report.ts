@@ -67,7 +67,7 @@ export function recogniseReport(head: Buffer): Recognition {
     return {
       kind: 'rejected',
       slug: 'unknown-dialect',
-      reason: `not a recognised scanner report: its first line (${JSON.stringify(shown)}) matches none of the formats q2h reads (${reportFormats.map((f) => f.label).join('; ')})`,
+      reason: `not a recognised scanner report: its first line (${JSON.stringify(shown)}) matches none of the ${reportFormats.length} formats q2h reads (exports of Qualys, Nessus/Tenable, OpenVAS/Greenbone, Nuclei and nmap; see docs/formats)`,
     };
   }
   return { kind: 'ok', dialect: format.dialect, encoding };
