@@ -51,7 +51,7 @@ async function benchSize(size: string, seed: number, concurrent: boolean): Promi
     `| **end to end, embedded, via API** | ${Math.round(e2e.rowsPerSec)} | ${e2e.mbPerSec.toFixed(1)} | ${e2e.seconds.toFixed(2)} | upload ${e2e.uploadSeconds.toFixed(2)} s; ${(ratio * 100).toFixed(0)}% of ${fastestParse.parser} |`,
   );
   console.log(
-    `\nserver RSS: baseline ${e2e.baselineRssMb.toFixed(0)} MB, peak ${e2e.peakRssMb.toFixed(0)} MB, growth ${e2e.rssGrowthMb.toFixed(0)} MB` +
+    `\nserver RSS: baseline ${e2e.baselineRssMb.toFixed(0)} MB, peak ${e2e.peakRssMb.toFixed(0)} MB, growth ${e2e.rssGrowthMb.toFixed(0)} MB (anonymous memory: ${e2e.anonGrowthMb.toFixed(0)} MB)` +
       `; findings: ${e2e.rows} imported = ${plan.rows} rows; ${e2e.findingsQueryable} open in the overview (${plan.byStatus.Fixed} rows are Fixed)`,
   );
   console.log(
@@ -66,7 +66,7 @@ async function benchSize(size: string, seed: number, concurrent: boolean): Promi
   const both = await endToEnd([file, second.file], plan.bytes + second.plan.bytes);
   console.log(
     `\ntwo imports at once (seeds ${seed} and ${seed + 1}): ${(both.bytes / MiB).toFixed(0)} MiB in ${both.seconds.toFixed(2)} s = ${both.mbPerSec.toFixed(1)} MiB/s, ${Math.round(both.rowsPerSec)} rows/s;` +
-      ` RSS growth ${both.rssGrowthMb.toFixed(0)} MB; overview p95 ${both.overviewMs.p95.toFixed(0)} ms (max ${both.overviewMs.max.toFixed(0)} ms)`,
+      ` RSS growth ${both.rssGrowthMb.toFixed(0)} MB (anonymous ${both.anonGrowthMb.toFixed(0)} MB); overview p95 ${both.overviewMs.p95.toFixed(0)} ms (max ${both.overviewMs.max.toFixed(0)} ms)`,
   );
   if (both.rows !== plan.rows + second.plan.rows)
     throw new Error('two imports at once: finding counts differ');

@@ -91,7 +91,7 @@ describe('distributed mode: Kafka, Apicurio, Keycloak, PostgreSQL, one process p
     expect(csv.body.trim().split('\n')).toHaveLength(1 + 11);
   });
 
-  it('answers 401 without a token or with a forged one, and 403 to a viewer uploading', async () => {
+  it('answers 401 without a token or with a forged one, 403 to a viewer uploading and to a tenant the stack does not serve', async () => {
     expect((await call('/api/overview')).status).toBe(401);
     expect((await call('/api/overview', { token: `${analyst.slice(0, -4)}AAAA` })).status).toBe(401);
     const viewer = await stack.token(USERS.viewer);
@@ -99,6 +99,9 @@ describe('distributed mode: Kafka, Apicurio, Keycloak, PostgreSQL, one process p
     const refused = await upload(path.join(fixtures, 'scan_report_4_hosts.csv'), viewer);
     expect(refused.status).toBe(403);
     expect(refused.type).toContain('application/problem+json');
+    const other = await call('/api/overview', { token: await stack.token(USERS.otherTenant) });
+    expect(other.status).toBe(403);
+    expect(other.body.detail).toMatch(/tenant "other"/);
   });
 
   it('given a browser, when the user signs in through Keycloak, then the overview shows the imported findings', async () => {

@@ -35,6 +35,8 @@ export const USERS = {
   admin: { username: 'alice-admin', password: 'alice-admin-test-only' },
   analyst: { username: 'bob-analyst', password: 'bob-analyst-test-only' },
   viewer: { username: 'carol-viewer', password: 'carol-viewer-test-only' },
+  /** An analyst of tenant "other", which the stack does not serve. */
+  otherTenant: { username: 'eve-other', password: 'eve-other-test-only' },
 } as const;
 
 export type StackTarget = 'gateway' | 'ingest' | 'read';

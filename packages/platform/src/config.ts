@@ -13,6 +13,14 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^[a-z0-9-]{1,40}$/, 'lower-case letters, digits and dashes')
     .default('default'),
+  /** Tenants this deployment serves (default: Q2H_TENANT); a token of any other is refused (403). */
+  Q2H_TENANTS: z
+    .string()
+    .regex(
+      /^[a-z0-9-]{1,40}(,[a-z0-9-]{1,40})*$/,
+      'comma-separated tenants: lower-case letters, digits and dashes',
+    )
+    .optional(),
   Q2H_ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').optional(),
   Q2H_ADMIN_INITIAL_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),
   Q2H_MAX_UPLOAD_MB: z.coerce.number().positive().max(1_000_000).default(4096),
@@ -65,6 +73,8 @@ export type Config = {
   host: string;
   dataDir: string;
   tenant: string;
+  /** Tenants whose tokens are accepted. */
+  tenants: string[];
   adminPassword: string | undefined;
   adminInitialPassword: string | undefined;
   maxUploadBytes: number;
@@ -93,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       host: e.Q2H_HOST,
       dataDir: e.Q2H_DATA_DIR,
       tenant: e.Q2H_TENANT,
+      tenants: e.Q2H_TENANTS ? e.Q2H_TENANTS.split(',') : [e.Q2H_TENANT],
       adminPassword: e.Q2H_ADMIN_PASSWORD,
       adminInitialPassword: e.Q2H_ADMIN_INITIAL_PASSWORD,
       maxUploadBytes: Math.round(e.Q2H_MAX_UPLOAD_MB * 1024 * 1024),

@@ -129,7 +129,7 @@ export async function startDistributed(
     });
     api.use(ssoRoutes({ login, sessions, verifier, secureCookies: publicUrl.startsWith('https:') }));
   }
-  api.use(authenticate(verifier));
+  api.use(authenticate(verifier, config.tenants));
   if (runs('gateway')) {
     api.get('/me', (req, res) => {
       const { username, roles, tenant } = req.principal!;

@@ -105,7 +105,7 @@ export async function startEmbedded(
     res.json(openApiDocument);
   });
   api.use(auth.publicRouter);
-  api.use(authenticate(issuer.verifier));
+  api.use(authenticate(issuer.verifier, config.tenants));
   api.use(auth.router);
   api.post('/imports', requireRole('admin', 'analyst'));
   api.delete('/imports/:id', requireRole('admin', 'analyst'));

@@ -6,8 +6,8 @@ import type { RequestHandler } from 'express';
 export const PASSWORD_CHANGE_CLAIM = 'q2h_pwd_change';
 const ALLOWED_BEFORE_CHANGE = new Set(['/auth/password', '/me']);
 
-/** Bearer token → req.principal, or 401 with a problem body. */
-export function authenticate(verifier: TokenVerifier): RequestHandler {
+/** Bearer token → req.principal, or 401 with a problem body; 403 for a tenant this deployment does not serve. */
+export function authenticate(verifier: TokenVerifier, tenants: readonly string[]): RequestHandler {
   return async (req, _res, next) => {
     const header = req.headers.authorization ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
@@ -21,6 +21,11 @@ export function authenticate(verifier: TokenVerifier): RequestHandler {
     const principal = principalOf(verified.claims);
     if (principal.roles.length === 0)
       throw new ProblemError(problem(403, 'no-role', 'your account has no q2h role'));
+    if (!tenants.includes(principal.tenant)) {
+      throw new ProblemError(
+        problem(403, 'tenant-not-served', `this q2h does not serve tenant "${principal.tenant}"`),
+      );
+    }
     const claims = verified.claims as unknown as Record<string, unknown>;
     if (claims[PASSWORD_CHANGE_CLAIM] === true && !ALLOWED_BEFORE_CHANGE.has(req.path)) {
       throw new ProblemError(
