@@ -16,7 +16,7 @@ export function worstCoherence(results: readonly CoherenceResult[] | undefined):
  * (no declared totals in the file).
  */
 export function importCoherence(v: ImportView): CoherenceLevel | null {
-  if (v.status !== 'done') return null;
+  if (v.status !== 'done' && v.status !== 'retracted') return null;
   if (v.coherence.length > 0) return worstCoherence(v.coherence);
   if (!v.declared && (v.coherenceLevel === undefined || v.coherenceLevel === 'ok')) return null;
   return v.coherenceLevel ?? null;
