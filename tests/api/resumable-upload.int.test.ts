@@ -1,26 +1,14 @@
 // Resumable uploads (multi-GB files from a browser) through the real embedded API.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type RunningQ2h, startEmbedded } from '@q2h/auth-gateway';
-import { createLogger, loadConfig } from '@q2h/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiServer, startApiServer } from '../support/api-server.ts';
 
 const scans = fileURLToPath(new URL('../../../shared/fixtures/scans/', import.meta.url));
 const report = readFileSync(`${scans}qualys_scan_report/scan_report_4_hosts.csv`);
-const PASSWORD = 'admin-password-for-tests';
 
-let q2h: RunningQ2h;
-let token = '';
-
-async function call(path: string, init: RequestInit = {}) {
-  const headers = new Headers(init.headers);
-  headers.set('authorization', `Bearer ${token}`);
-  const response = await fetch(`${q2h.url}${path}`, { ...init, headers });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+let api: ApiServer;
+const call = (path: string, init?: RequestInit) => api.call(path, init);
 
 const open = (filename: string, size: number) =>
   call('/api/uploads', {
@@ -46,25 +34,10 @@ async function waitForImport(id: string) {
 }
 
 beforeAll(async () => {
-  const loaded = loadConfig({
-    Q2H_PORT: '0',
-    Q2H_HOST: '127.0.0.1',
-    Q2H_DATA_DIR: mkdtempSync(join(tmpdir(), 'q2h-api-')),
-    Q2H_ADMIN_PASSWORD: PASSWORD,
-    Q2H_MAX_UPLOAD_MB: '1',
-    Q2H_LOG_LEVEL: 'warn',
-  });
-  if (loaded.kind !== 'ok') throw new Error(loaded.problems.join());
-  q2h = await startEmbedded(loaded.config, createLogger(process.env.Q2H_TEST_LOG ?? 'silent'));
-  const login = await fetch(`${q2h.url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: PASSWORD }),
-  });
-  token = ((await login.json()) as { token: string }).token;
+  api = await startApiServer({ Q2H_MAX_UPLOAD_MB: '1' });
 });
 afterAll(async () => {
-  await q2h?.close();
+  await api?.close();
 });
 
 describe('resumable uploads', () => {

@@ -3,28 +3,18 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RunningQ2h, startEmbedded } from '@q2h/auth-gateway';
 import { generateScanReport } from '@q2h/bench/generate-scan-report';
-import { createLogger, loadConfig } from '@q2h/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiServer, startApiServer } from '../support/api-server.ts';
 
 const scans = fileURLToPath(new URL('../../../shared/fixtures/scans/', import.meta.url));
 const older = readFileSync(`${scans}qualys_scan_report/scan_report_4_hosts.csv`, 'utf8');
 /** The same hosts scanned a year later, where one critical finding (severity 5) is now a 3. */
 const newer = older.replace(/(\d\d\/\d\d\/)2026 /g, '$12027 ').replace('"Vuln","5"', '"Vuln","3"');
-const PASSWORD = 'admin-password-for-tests';
 const scratch = mkdtempSync(join(tmpdir(), 'q2h-retract-'));
 
-let q2h: RunningQ2h;
-let token: string;
-
-async function call(path: string, init: RequestInit = {}) {
-  const headers = new Headers(init.headers);
-  if (token) headers.set('authorization', `Bearer ${token}`);
-  const response = await fetch(`${q2h.url}${path}`, { ...init, headers });
-  const text = await response.text();
-  return { status: response.status, body: text.startsWith('{') ? JSON.parse(text) : text };
-}
+let api: ApiServer;
+const call = (path: string, init?: RequestInit) => api.call(path, init);
 
 function upload(content: string | Uint8Array, filename: string) {
   const form = new FormData();
@@ -44,24 +34,10 @@ async function until(id: string, done: (status: string) => boolean) {
 const overview = async () => (await call('/api/overview')).body;
 
 beforeAll(async () => {
-  const loaded = loadConfig({
-    Q2H_PORT: '0',
-    Q2H_HOST: '127.0.0.1',
-    Q2H_DATA_DIR: mkdtempSync(join(tmpdir(), 'q2h-api-')),
-    Q2H_ADMIN_PASSWORD: PASSWORD,
-    Q2H_LOG_LEVEL: 'warn',
-  });
-  if (loaded.kind !== 'ok') throw new Error(loaded.problems.join());
-  q2h = await startEmbedded(loaded.config, createLogger(process.env.Q2H_TEST_LOG ?? 'silent'));
-  const login = await fetch(`${q2h.url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: PASSWORD }),
-  });
-  token = ((await login.json()) as { token: string }).token;
+  api = await startApiServer();
 });
 afterAll(async () => {
-  await q2h?.close();
+  await api?.close();
 });
 
 describe('retracting imports', () => {
@@ -104,7 +80,7 @@ describe('retracting imports', () => {
       reason: 'cancelled',
     });
     await until(accepted.body.id, (s) => s === 'retracted');
-    await q2h.importsIdle();
+    await api.q2h.importsIdle();
     await new Promise((r) => setTimeout(r, 1000)); // anything it still published has been projected
     expect((await call(`/api/imports/${accepted.body.id}`)).body.status).toBe('retracted');
     expect(await overview()).toMatchObject({ findings: before.findings, hosts: before.hosts });

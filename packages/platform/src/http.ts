@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from './logger.ts';
@@ -56,6 +57,22 @@ export function createHttpApp(deps: {
 }
 
 /** Last handlers of the app: 404 as a problem, and errors as problems without stack traces. */
+/** Listens and resolves with the server and the port it got (Q2H_PORT=0 picks a free one). */
+export async function listen(
+  app: Express,
+  port: number,
+  host: string,
+): Promise<{ server: Server; port: number }> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(port, host, () => resolve(s));
+    s.on('error', reject);
+  });
+  // Multi-GB uploads: no request timeout; idle sockets still time out.
+  server.requestTimeout = 0;
+  const address = server.address();
+  return { server, port: typeof address === 'object' && address ? address.port : port };
+}
+
 export function problemHandlers(logger: Logger): [RequestHandler, ErrorRequestHandler] {
   const notFound: RequestHandler = (req, res) => {
     res

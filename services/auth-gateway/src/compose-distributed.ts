@@ -13,6 +13,7 @@ import {
   createLogger,
   createMetrics,
   type Logger,
+  listen,
   problemHandlers,
   type Target,
 } from '@q2h/platform';
@@ -219,13 +220,7 @@ export async function startDistributed(
   if (runs('gateway')) app.use(staticWeb());
   app.use(...problemHandlers(logger));
 
-  const server = await new Promise<Server>((resolveListen, reject) => {
-    const s = app.listen(config.port, config.host, () => resolveListen(s));
-    s.on('error', reject);
-  });
-  server.requestTimeout = 0;
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
+  const { server, port } = await listen(app, config.port, config.host);
   return {
     server,
     url: `http://localhost:${port}`,

@@ -14,6 +14,7 @@ import {
   createLogger,
   createMetrics,
   type Logger,
+  listen,
   problemHandlers,
 } from '@q2h/platform';
 import { startProjector, startQuery } from '@q2h/query';
@@ -118,14 +119,7 @@ export async function startEmbedded(
   app.use(staticWeb());
   app.use(...problemHandlers(logger));
 
-  const server = await new Promise<Server>((resolveListen, reject) => {
-    const s = app.listen(config.port, config.host, () => resolveListen(s));
-    s.on('error', reject);
-  });
-  // Multi-GB uploads: no request timeout; idle sockets still time out.
-  server.requestTimeout = 0;
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
+  const { server, port } = await listen(app, config.port, config.host);
 
   return {
     server,

@@ -1,4 +1,5 @@
 import type { EmittedFinding, ParsedFinding, ParsedVulnerability } from '../../report-model.ts';
+import { NO_CVSS } from '../cvss.ts';
 
 /** What q2h keeps of an nmap <host>: its addresses, names and best OS guess. */
 export interface NmapHost {
@@ -27,15 +28,6 @@ export interface VulnersEntry {
   type: string;
   isExploit: boolean;
 }
-
-const NO_CVSS = {
-  cvssBase: null,
-  cvssVector: '',
-  cvss3Base: null,
-  cvss3Vector: '',
-  cvss4Base: null,
-  cvss4Vector: '',
-} as const;
 
 /**
  * The findings of one open port: one per vulners entry (keyed by its id), then the open port itself

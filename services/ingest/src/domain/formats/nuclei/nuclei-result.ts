@@ -1,5 +1,6 @@
 import type { VulnType } from '@q2h/contracts';
 import type { ParsedFinding, ParsedVulnerability, RowResult } from '../../report-model.ts';
+import { NO_CVSS, withCvss } from '../cvss.ts';
 import { isObject, numberAt, objectAt, text, texts } from './json-values.ts';
 import { nucleiTarget } from './nuclei-target.ts';
 
@@ -90,25 +91,8 @@ export function nucleiFinding(document: unknown, line: number): RowResult {
   return { kind: 'finding', finding, vulnerability };
 }
 
-type Cvss = Pick<
-  ParsedVulnerability,
-  'cvssBase' | 'cvssVector' | 'cvss3Base' | 'cvss3Vector' | 'cvss4Base' | 'cvss4Vector'
->;
-
 /** The score goes with the version its vector names; without a vector it is CVSS 3 (templates' rule). */
-function cvssOf(vector: string, score: number | null): Cvss {
-  const none: Cvss = {
-    cvssBase: null,
-    cvssVector: '',
-    cvss3Base: null,
-    cvss3Vector: '',
-    cvss4Base: null,
-    cvss4Vector: '',
-  };
-  if (vector.startsWith('CVSS:4')) return { ...none, cvss4Base: score, cvss4Vector: vector };
-  if (vector === '' || vector.startsWith('CVSS:3')) return { ...none, cvss3Base: score, cvss3Vector: vector };
-  return { ...none, cvssBase: score, cvssVector: vector };
-}
+const cvssOf = (vector: string, score: number | null) => withCvss(NO_CVSS, score, vector, 'v3');
 
 /** `reference` is a list (2022+) or, in 2021 results, one string: a URL or a "- url" line per URL. */
 function references(value: unknown): string[] {

@@ -1,7 +1,8 @@
 import type { RowResult } from '../../report-model.ts';
 import { isBlank, readCsvTable } from '../csv-table.ts';
+import { NO_CVSS } from '../cvss.ts';
 import type { ReportFormat } from '../report-format.ts';
-import { epssOf, greenboneDate, NO_CVSS, openvasFinding, toNumber } from './openvas-result.ts';
+import { epssOf, greenboneDate, openvasFinding, toNumber } from './openvas-result.ts';
 
 /**
  * Columns of the Greenbone "CSV Results" export that q2h reads. Older exports have no QoD column,

@@ -1,11 +1,8 @@
 import type { VulnType } from '@q2h/contracts';
 import type { ParsedFinding, ParsedVulnerability, RowResult } from '../../report-model.ts';
+import type { Cvss } from '../cvss.ts';
 
 /** The CVSS scores of an NVT, each with its vector when the report gives one ('' otherwise). */
-export type NvtCvss = Pick<
-  ParsedVulnerability,
-  'cvssBase' | 'cvssVector' | 'cvss3Base' | 'cvss3Vector' | 'cvss4Base' | 'cvss4Vector'
->;
 
 /** One OpenVAS / Greenbone result as both exports (CSV row, XML <result>) carry it, texts as written. */
 export interface OpenvasResult {
@@ -24,7 +21,7 @@ export interface OpenvasResult {
   cves: string[];
   /** References other than CVEs (URLs, CERT advisories, BIDs). */
   references: string[];
-  cvss: NvtCvss;
+  cvss: Cvss;
   summary: string;
   insight: string;
   impact: string;
@@ -35,21 +32,7 @@ export interface OpenvasResult {
   epss: number | null;
 }
 
-export const NO_CVSS: NvtCvss = {
-  cvssBase: null,
-  cvssVector: '',
-  cvss3Base: null,
-  cvss3Vector: '',
-  cvss4Base: null,
-  cvss4Vector: '',
-};
-
 /** Adds a score under its CVSS version, read from its vector: "CVSS:3.1/…", "CVSS:4.0/…", else v2. */
-export function withCvss(cvss: NvtCvss, score: number | null, vector: string): NvtCvss {
-  if (vector.startsWith('CVSS:4')) return { ...cvss, cvss4Base: score, cvss4Vector: vector };
-  if (vector.startsWith('CVSS:3')) return { ...cvss, cvss3Base: score, cvss3Vector: vector };
-  return { ...cvss, cvssBase: score, cvssVector: vector };
-}
 
 /** Threat levels on q2h's 1-5 scale; "Log" results are information (severity 0.0). */
 const THREAT_SEVERITY: ReadonlyMap<string, number> = new Map([

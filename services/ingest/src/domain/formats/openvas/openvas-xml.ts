@@ -1,16 +1,8 @@
+import { type Cvss, NO_CVSS, withCvss } from '../cvss.ts';
 import type { ReportFormat } from '../report-format.ts';
 import { readXml, type SaxesTagPlain, type XmlContext, type XmlHandlers } from '../xml-stream.ts';
 import { nvtTags } from './nvt-tags.ts';
-import {
-  epssOf,
-  greenboneDate,
-  NO_CVSS,
-  type NvtCvss,
-  openvasFinding,
-  portAndProtocol,
-  toNumber,
-  withCvss,
-} from './openvas-result.ts';
+import { epssOf, greenboneDate, openvasFinding, portAndProtocol, toNumber } from './openvas-result.ts';
 
 /** A Greenbone report document: a bare <report> (nested or not) or a GMP <get_reports_response>. */
 const REPORT_ROOT = /^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:get_reports_response|report)[\s>/]/;
@@ -48,7 +40,7 @@ class ResultBeingRead {
   readonly cves: string[] = [];
   readonly references: string[] = [];
   /** From <severities> (GMP 20.08+): one score and vector per CVSS version. */
-  severities: NvtCvss | undefined;
+  severities: Cvss | undefined;
 
   constructor(readonly line: number) {}
 
@@ -65,7 +57,7 @@ class ResultBeingRead {
   }
 
   /** The NVT's CVSS: <severities> when given, else cvss_base with the tags' vector (v2 without one, GMP 9). */
-  cvss(tags: Map<string, string>): NvtCvss {
+  cvss(tags: Map<string, string>): Cvss {
     if (this.severities) return this.severities;
     const score = toNumber(this.text('nvt/cvss_base'));
     return score === null ? NO_CVSS : withCvss(NO_CVSS, score, tags.get('cvss_base_vector')?.trim() ?? '');
