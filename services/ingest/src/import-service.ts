@@ -116,33 +116,6 @@ export class ImportService {
     }
   }
 
-  /**
-   * An import of this content that counts (claimed right now, done or running), if any. Prefer
-   * admitUnlessDuplicate: between this answer and admit(), an identical upload may be admitted.
-   */
-  async duplicateOf(
-    tenant: string,
-    sha256: string,
-  ): Promise<{ id: string; status: ImportStatus } | undefined> {
-    const claimed = this.claims.get(`${tenant}|${sha256}`);
-    if (claimed) return claimed;
-    const earlier = await this.deps.lookup(tenant, sha256);
-    return earlier && earlier.status !== 'failed' ? earlier : undefined;
-  }
-
-  /** Admits a complete upload without looking for a duplicate (see admitUnlessDuplicate). */
-  async admit(job: ImportJob, run: RunningImportJob): Promise<void> {
-    const key = `${job.tenant}|${job.sha256}`;
-    this.claims.set(key, Promise.resolve({ id: job.importId, status: 'processing' }));
-    try {
-      await this.accept(job, run);
-    } catch (error) {
-      this.claims.delete(key);
-      throw error;
-    }
-    void this.release(key, job, run);
-  }
-
   private async decide(job: ImportJob, run: RunningImportJob): Promise<Admission> {
     const earlier = await this.deps.lookup(job.tenant, job.sha256);
     if (earlier && earlier.status !== 'failed') {
