@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createSerde, localSchemaIds } from '@q2h/contracts';
 import { registerTopicSchemas } from '@q2h/contracts/registry';
 import { openKafkaEventLog, openLmdbEventLog } from '@q2h/event-log';
-import { type ImportJob, type ImportOutcome, runImport } from '../domain/import-job.ts';
+import { type ImportJob, type ImportOutcome, PUBLISH_BATCH_BYTES, runImport } from '../domain/import-job.ts';
 import { logEventPublisher } from './log-event-publisher.ts';
 
 /**
@@ -74,6 +74,7 @@ try {
     eventLog.kind === 'lmdb' ? localSchemaIds : await registerTopicSchemas(eventLog.schemaRegistryUrl);
   const publisher = logEventPublisher(log, createSerde(schemaIds));
   const outcome = await runImport(job, {
+    publishBatchBytes: PUBLISH_BATCH_BYTES[eventLog.kind],
     publisher: {
       async publish(topic, events) {
         await publisher.publish(topic, events);
