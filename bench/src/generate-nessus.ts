@@ -22,8 +22,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
-import { parseSize, Rng } from './generate-scan-report.ts';
+import { Rng } from './generate-scan-report.ts';
+import { runGeneratorCli } from './generator-cli.ts';
 
 /** Plugins in the drawn catalog (besides the always-present informational ones). */
 const CATALOG_SIZE = 3000;
@@ -683,28 +683,8 @@ export async function generateNessus(
 // CLI
 // ---------------------------------------------------------------------------------------------
 
-async function main(argv: string[]): Promise<void> {
-  const args = new Map<string, string>();
-  for (let i = 0; i + 1 < argv.length; i += 2) {
-    if (argv[i]!.startsWith('--')) args.set(argv[i]!.slice(2), argv[i + 1]!);
-  }
-  const size = args.get('size');
-  const out = args.get('out');
-  if (!size || !out) {
-    console.error(
-      'usage: node --import tsx bench/src/generate-nessus.ts --size 200MB --out bench/out/nessus-200mb.nessus [--seed 1]',
-    );
-    process.exit(2);
-  }
-  const started = performance.now();
-  const { findings, hosts } = await generateNessus(out, parseSize(size), Number(args.get('seed') ?? 1));
-  const seconds = (performance.now() - started) / 1000;
-  console.log(`${out}: ${findings} ReportItems (findings) on ${hosts} hosts in ${seconds.toFixed(1)} s`);
-}
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runGeneratorCli(
+  import.meta.url,
+  'bench/src/generate-nessus.ts --size 200MB --out bench/out/nessus-200mb.nessus',
+  generateNessus,
+);

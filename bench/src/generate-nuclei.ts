@@ -22,8 +22,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
-import { parseSize, Rng } from './generate-scan-report.ts';
+import { Rng } from './generate-scan-report.ts';
+import { runGeneratorCli } from './generator-cli.ts';
 
 const CHUNK_BYTES = 1 << 20;
 /** Distinct CVE templates the web services draw from. */
@@ -535,28 +535,8 @@ export async function generateNuclei(
 // CLI
 // ---------------------------------------------------------------------------------------------
 
-async function main(argv: string[]): Promise<void> {
-  const option = (name: string) => {
-    const at = argv.indexOf(`--${name}`);
-    return at >= 0 ? argv[at + 1] : undefined;
-  };
-  const size = option('size');
-  const out = option('out');
-  if (!size || !out) {
-    console.error(
-      'usage: node --import tsx bench/src/generate-nuclei.ts --size 200MB --out bench/out/nuclei-200mb.jsonl [--seed 1]',
-    );
-    process.exit(2);
-  }
-  const started = performance.now();
-  const { findings, hosts } = await generateNuclei(out, parseSize(size), Number(option('seed') ?? 1));
-  const seconds = (performance.now() - started) / 1000;
-  console.log(`${out}: ${findings} findings on ${hosts} assets in ${seconds.toFixed(1)} s`);
-}
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+runGeneratorCli(
+  import.meta.url,
+  'bench/src/generate-nuclei.ts --size 200MB --out bench/out/nuclei-200mb.jsonl',
+  generateNuclei,
+);
