@@ -42,18 +42,24 @@ export function rssMb(pid: number, kind: 'VmRSS' | 'RssAnon' = 'VmRSS'): number 
 async function startServer(): Promise<{ child: ChildProcess; url: string; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'q2h-bench-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/auth-gateway/src/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      Q2H_PORT: String(port),
-      Q2H_HOST: '127.0.0.1',
-      Q2H_DATA_DIR: dataDir,
-      Q2H_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      Q2H_LOG_LEVEL: 'warn',
+  // BENCH_SERVER_NODE_ARGS: e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under load.
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', 'services/auth-gateway/src/main.ts'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        Q2H_PORT: String(port),
+        Q2H_HOST: '127.0.0.1',
+        Q2H_DATA_DIR: dataDir,
+        Q2H_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        Q2H_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     const ready = await fetch(`${url}/readyz`).then(

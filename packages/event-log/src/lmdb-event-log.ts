@@ -2,9 +2,16 @@
  * Embedded adapter of the event-log port on LMDB (lmdb-js).
  *
  * Layout: one LMDB environment (a directory) with three named sub-databases:
- * - `records`: key [topic, partition, offset] (ordered-binary) -> binary frame of one record (see FrameEncoder);
+ * - `records`: key [topic, partition, first offset] (ordered-binary) -> a batch of consecutive records
+ *   of that partition (see BatchEncoder), LZ4-compressed by lmdb-js. Environments written before batches
+ *   hold one record per key (FRAME_V1), which still reads as a batch of one;
  * - `meta`:    ['topic', name] -> partition count, ['hwm', topic, partition] -> next offset (high watermark);
  * - `offsets`: [group, topic, partition] -> next offset to consume (committed offset).
+ *
+ * Why batches: one key per record filled leaf pages only ~55 % (every partition appends in the middle of
+ * the tree, and LMDB splits such pages in half), and the log's mapped pages, which count in the
+ * server's RSS, grew with every byte of it. A batch per partition and publish packs pages and compresses
+ * the repeated text of neighbouring records (tenant, import id, keys, host names).
  *
  * Durability: a publish is one write transaction that reads the high watermarks, appends the records and
  * bumps the watermarks; it resolves only after the commit is flushed (fsync) to disk. lmdb-js enables
@@ -48,8 +55,11 @@ type OffsetKey = [string, string, number];
 
 const DEFAULT_POLL_MS = 50;
 const DEFAULT_RETRY_MS = 1000;
-/** First byte of every stored record: the frame layout version. */
+/** First byte of every stored value: one record (environments written before batches), or a batch. */
 const FRAME_V1 = 1;
+const FRAME_BATCH = 2;
+/** A stored batch is cut after this many bytes (before compression). */
+const BATCH_BYTES = 32 * 1024;
 const MAX_SAFE_OFFSET = Number.MAX_SAFE_INTEGER;
 
 export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<EventLog> {
@@ -69,6 +79,8 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
     name: 'records',
     encoding: 'binary',
     keyEncoding: 'ordered-binary',
+    // LZ4 in lmdb-js's write thread. Values stored uncompressed before (first byte FRAME_V1) read as they are.
+    compression: true,
   });
   const meta: Database<number, MetaKey> = root.openDB({
     name: 'meta',
@@ -83,7 +95,7 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
 
   /** In-process wake-ups: consumers waiting for appends to a topic. */
   const waiters = new Map<string, Set<() => void>>();
-  const frames = new FrameEncoder();
+  const batches = new BatchEncoder();
 
   /** Awaits a write's commit and then its fsync. */
   async function durable<T>(write: Promise<T>): Promise<T> {
@@ -125,12 +137,25 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
   }
 
   function readBatch(topic: string, partition: number, from: number, max: number): StoredRecord[] {
+    const end = Math.min(from + max, MAX_SAFE_OFFSET);
+    // The stored batch holding `from` is the last one starting at or before it.
+    let first = from;
+    for (const key of records.getKeys({
+      start: [topic, partition, from],
+      end: [topic, partition, -1],
+      reverse: true,
+      limit: 1,
+    })) {
+      first = key[2];
+    }
     const batch: StoredRecord[] = [];
     for (const { key, value } of records.getRange({
-      start: [topic, partition, from],
-      end: [topic, partition, Math.min(from + max, MAX_SAFE_OFFSET)],
+      start: [topic, partition, first],
+      end: [topic, partition, end],
     })) {
-      batch.push(decodeRecord(topic, partition, key[2], value));
+      decodeBatch(topic, partition, key[2], value, (record) => {
+        if (record.offset >= from && record.offset < end) batch.push(record);
+      });
     }
     return batch;
   }
@@ -234,10 +259,20 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
     }
   }
 
-  async function publishNow(topic: string, batch: readonly LogRecord[]): Promise<void> {
+  /**
+   * Not async: the batch (its records and whatever they hold) is released once the write transaction
+   * copied it, not only when the commit is on disk: an async function's frame keeps its arguments alive
+   * across awaits, and the publisher would keep every batch in flight reachable for its fsync.
+   */
+  function publishNow(topic: string, batch: readonly LogRecord[]): Promise<void> {
     const partitions = partitionsOf(topic);
-    if (partitions === undefined) throw new Error(`event-log: unknown topic ${topic}`);
-    const headers = headerJsonOf(batch);
+    if (partitions === undefined) return Promise.reject(new Error(`event-log: unknown topic ${topic}`));
+    let headers: (string | undefined)[];
+    try {
+      headers = headerJsonOf(batch);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     // Group by partition (record indexes), keeping each partition's records in call order.
     const byPartition = new Map<number, number[]>();
     for (let i = 0; i < batch.length; i++) {
@@ -250,21 +285,27 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
       list.push(i);
     }
     const order = [...byPartition.keys()].sort((x, y) => x - y);
-    await durable(
+    let pending: readonly LogRecord[] | undefined = batch;
+    return durable(
       // A child transaction so that a failure half-way leaves nothing behind (lmdb-js commits the
       // writes of a plain transaction callback even when it throws).
       root.childTransaction(() => {
+        const published = pending!;
+        pending = undefined;
         for (const p of order) {
           let next = meta.get(['hwm', topic, p]) ?? 0;
-          for (const i of byPartition.get(p)!) {
+          const indexes = byPartition.get(p)!;
+          for (let from = 0; from < indexes.length; ) {
+            const to = batches.fill(published, headers, indexes, from);
             // put() copies the bytes into the write transaction at once, so one scratch buffer serves all.
-            records.put([topic, p, next++], frames.encode(batch[i]!, headers[i]));
+            records.put([topic, p, next], batches.encoded());
+            next += to - from;
+            from = to;
           }
           meta.put(['hwm', topic, p], next);
         }
       }),
-    );
-    notify(topic);
+    ).then(() => notify(topic));
   }
 
   async function ensureTopicsNow(topics: readonly TopicSpec[]): Promise<void> {
@@ -321,50 +362,109 @@ function headerJsonOf(batch: readonly LogRecord[]): (string | undefined)[] {
 }
 
 /**
- * Frame of one stored record: u8 version | u32 key length | key (UTF-8) | u32 headers length |
- * headers (UTF-8 JSON object, absent when length 0) | value bytes (the rest).
- * Frames are written into one reused scratch buffer (no allocation, no page faults per record).
+ * Frame of one record: u32 key length | key (UTF-8) | u32 headers length | headers (UTF-8 JSON object,
+ * absent when length 0) | value bytes (the rest).
+ * A stored batch: u8 FRAME_BATCH | u32 count | count × (u32 frame length | frame). Before batches, a value
+ * was u8 FRAME_V1 | one frame. Batches are written into one reused scratch buffer (no allocation, no page
+ * faults per record) and cut at BATCH_BYTES, which keeps compressed values within a few pages.
  */
-class FrameEncoder {
-  private scratch = Buffer.allocUnsafeSlow(64 * 1024);
+class BatchEncoder {
+  private scratch = Buffer.allocUnsafeSlow(BATCH_BYTES * 2);
+  private length = 0;
 
-  /** The frame of `record`, valid until the next call. */
-  encode(record: LogRecord, headersJson: string | undefined): Buffer {
-    const keyMax = record.key.length * 3;
-    const headersMax = headersJson ? headersJson.length * 3 : 0;
-    const max = 9 + keyMax + headersMax + record.value.length;
-    if (max > this.scratch.length)
-      this.scratch = Buffer.allocUnsafeSlow(Math.max(max, this.scratch.length * 2));
+  /** Encodes records indexes[from…] of `batch`, up to BATCH_BYTES; returns the index after the last. */
+  fill(
+    batch: readonly LogRecord[],
+    headers: readonly (string | undefined)[],
+    indexes: readonly number[],
+    from: number,
+  ): number {
+    this.scratch[0] = FRAME_BATCH;
+    let pos = 5;
+    let at = from;
+    while (at < indexes.length && (at === from || pos < BATCH_BYTES)) {
+      const i = indexes[at]!;
+      pos = this.frame(batch[i]!, headers[i], pos);
+      at++;
+    }
+    this.scratch.writeUInt32BE(at - from, 1);
+    this.length = pos;
+    return at;
+  }
+
+  /** The batch last filled, valid until the next call. */
+  encoded(): Buffer {
+    return this.scratch.subarray(0, this.length);
+  }
+
+  private frame(record: LogRecord, headersJson: string | undefined, start: number): number {
+    const max = start + 12 + record.key.length * 3 + (headersJson?.length ?? 0) * 3 + record.value.length;
+    if (max > this.scratch.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(max, this.scratch.length * 2));
+      this.scratch.copy(grown, 0, 0, start);
+      this.scratch = grown;
+    }
     const buffer = this.scratch;
-    buffer[0] = FRAME_V1;
-    const keyLength = buffer.write(record.key, 5, 'utf8');
-    buffer.writeUInt32BE(keyLength, 1);
-    let pos = 5 + keyLength;
+    let pos = start + 4;
+    const keyLength = buffer.write(record.key, pos + 4, 'utf8');
+    buffer.writeUInt32BE(keyLength, pos);
+    pos += 4 + keyLength;
     const headersLength = headersJson ? buffer.write(headersJson, pos + 4, 'utf8') : 0;
     buffer.writeUInt32BE(headersLength, pos);
     pos += 4 + headersLength;
     buffer.set(record.value, pos);
-    return buffer.subarray(0, pos + record.value.length);
+    pos += record.value.length;
+    buffer.writeUInt32BE(pos - start - 4, start);
+    return pos;
   }
 }
 
-function decodeRecord(topic: string, partition: number, offset: number, frame: Uint8Array): StoredRecord {
-  if (frame[0] !== FRAME_V1) {
+/** Hands out the records of one stored value, a batch (or, written before batches, a single record). */
+function decodeBatch(
+  topic: string,
+  partition: number,
+  firstOffset: number,
+  stored: Uint8Array,
+  onRecord: (record: StoredRecord) => void,
+): void {
+  const view = new DataView(stored.buffer, stored.byteOffset, stored.byteLength);
+  if (stored[0] === FRAME_V1) {
+    onRecord(decodeFrame(topic, partition, firstOffset, stored.subarray(1), view, 1));
+    return;
+  }
+  if (stored[0] !== FRAME_BATCH) {
     throw new Error(
-      `event-log: unknown record frame version ${frame[0]} at ${topic}[${partition}]@${offset}`,
+      `event-log: unknown record frame version ${stored[0]} at ${topic}[${partition}]@${firstOffset}`,
     );
   }
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const keyLength = view.getUint32(1);
+  const count = view.getUint32(1);
   let pos = 5;
+  for (let n = 0; n < count; n++) {
+    const length = view.getUint32(pos);
+    pos += 4;
+    onRecord(decodeFrame(topic, partition, firstOffset + n, stored.subarray(pos, pos + length), view, pos));
+    pos += length;
+  }
+}
+
+/** One frame; `view` is the stored value's, `at` where the frame starts in it. */
+function decodeFrame(
+  topic: string,
+  partition: number,
+  offset: number,
+  frame: Uint8Array,
+  view: DataView,
+  at: number,
+): StoredRecord {
+  const keyLength = view.getUint32(at);
+  let pos = 4;
   const key = utf8Decoder.decode(frame.subarray(pos, pos + keyLength));
   pos += keyLength;
-  const headersLength = view.getUint32(pos);
+  const headersLength = view.getUint32(at + pos);
   pos += 4;
   // With encoding 'binary', lmdb-js hands out a fresh copy of each value (never its reused scratch buffer
   // or the read-only map), so a plain Uint8Array view of the frame is safe and saves a second copy.
-  const valueStart = frame.byteOffset + pos + headersLength;
-  const value = new Uint8Array(frame.buffer, valueStart, frame.byteOffset + frame.byteLength - valueStart);
+  const value = frame.subarray(pos + headersLength);
   if (headersLength === 0) return { topic, partition, offset, key, value };
   const headers = JSON.parse(utf8Decoder.decode(frame.subarray(pos, pos + headersLength))) as Record<
     string,

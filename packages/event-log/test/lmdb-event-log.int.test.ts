@@ -1,9 +1,10 @@
 import { Buffer } from 'node:buffer';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { open as lmdbOpen } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EventLog, partitionFor, type StoredRecord } from '../src/event-log.ts';
 import { openLmdbEventLog } from '../src/lmdb-event-log.ts';
@@ -257,5 +258,93 @@ describe('LMDB event log', () => {
     const after = await readAll(log, DURABILITY_TOPIC);
     expect(after.size).toBe(all.size + 1);
     await log.close();
+  });
+
+  it('Given a log written one record per key (before stored batches), When it is opened and consumed, Then its records read as before and new ones follow', async () => {
+    const dir = tempDir();
+    const setUp = await open(dir);
+    await setUp.ensureTopics([{ name: 'legacy', partitions: 1 }]);
+    await setUp.close();
+    // The layout of earlier versions: u8 1 | u32 key length | key | u32 headers length | headers | value.
+    const raw = lmdbOpen({ path: dir, maxDbs: 8 });
+    const records = raw.openDB({ name: 'records', encoding: 'binary', keyEncoding: 'ordered-binary' });
+    const meta = raw.openDB({ name: 'meta', encoding: 'ordered-binary', keyEncoding: 'ordered-binary' });
+    const legacyFrame = (key: string, headers: string, value: string) => {
+      const k = Buffer.from(key);
+      const h = Buffer.from(headers);
+      const frame = Buffer.alloc(9 + k.length + h.length);
+      frame[0] = 1;
+      frame.writeUInt32BE(k.length, 1);
+      k.copy(frame, 5);
+      frame.writeUInt32BE(h.length, 5 + k.length);
+      h.copy(frame, 9 + k.length);
+      return Buffer.concat([frame, Buffer.from(value)]);
+    };
+    await records.put(['legacy', 0, 0], legacyFrame('a', '', 'first'));
+    await records.put(['legacy', 0, 1], legacyFrame('b', '{"h":"1"}', 'second'));
+    await meta.put(['hwm', 'legacy', 0], 2);
+    await raw.close();
+
+    const log = await open(dir);
+    await log.publish('legacy', [{ key: 'c', value: Buffer.from('third') }]);
+    const all = await readAll(log, 'legacy');
+    expect(
+      [...all.values()].map((r) => [r.offset, r.key, Buffer.from(r.value).toString(), r.headers]),
+    ).toEqual([
+      [0, 'a', 'first', undefined],
+      [1, 'b', 'second', { h: '1' }],
+      [2, 'c', 'third', undefined],
+    ]);
+    await log.close();
+  });
+
+  it('Given one publish of many records, When a group consumes it in small batches across a restart, Then it resumes inside the stored batch without loss or duplicate', async () => {
+    const dir = tempDir();
+    let log = await open(dir);
+    await log.ensureTopics([{ name: 'big', partitions: 1 }]);
+    // ~200 KiB in one call: several stored batches, each cut at its size limit.
+    const values = Array.from({ length: 2000 }, (_, i) => `record ${i} ${'x'.repeat(i % 200)}`);
+    await log.publish(
+      'big',
+      values.map((v) => ({ key: 'k', value: Buffer.from(v) })),
+    );
+    const seen: string[] = [];
+    const consume = (limit: number) => {
+      const consumer = log.consume(
+        'resuming',
+        'big',
+        async (batch) => {
+          for (const r of batch) seen.push(Buffer.from(r.value).toString());
+        },
+        { maxBatch: 7 },
+      );
+      return waitFor(() => seen.length >= limit, `${limit} records`).then(() => consumer.stop());
+    };
+    await consume(993);
+    await log.close();
+    log = await open(dir);
+    await consume(values.length);
+    expect(seen).toEqual(values);
+    await log.close();
+  });
+
+  it('Given 20,000 findings-sized records, When stored, Then the file holds less than their raw size (pages filled, text compressed)', async () => {
+    const dir = tempDir();
+    const log = await open(dir);
+    await log.ensureTopics([{ name: 'findings', partitions: 12 }]);
+    let raw = 0;
+    for (let batch = 0; batch < 100; batch++) {
+      const records = Array.from({ length: 200 }, (_, i) => {
+        const n = batch * 200 + i;
+        const value = Buffer.from(
+          `tenant-a|import-0001|10.0.${n % 250}.${n % 97}|qualys:${38000 + (n % 3000)}|443|tcp host${n % 400}.corp.example.com Windows Server 2019 results: port ${n % 1000} open, version ${n % 17}.${n % 5}`,
+        );
+        raw += value.length;
+        return { key: `tenant-a|10.0.${n % 250}.${n % 97}`, value };
+      });
+      await log.publish('findings', records);
+    }
+    await log.close();
+    expect(statSync(join(dir, 'data.mdb')).size).toBeLessThan(raw);
   });
 });

@@ -76,10 +76,13 @@ try {
   const outcome = await runImport(job, {
     publishBatchBytes: PUBLISH_BATCH_BYTES[eventLog.kind],
     publisher: {
-      async publish(topic, events) {
-        await publisher.publish(topic, events);
-        pendingCounts.published.set(topic, (pendingCounts.published.get(topic) ?? 0) + events.length);
-        postCounts();
+      // Not async, like the publisher: nothing keeps the events alive while they are written.
+      publish(topic, events) {
+        const count = events.length;
+        return publisher.publish(topic, events).then(() => {
+          pendingCounts.published.set(topic, (pendingCounts.published.get(topic) ?? 0) + count);
+          postCounts();
+        });
       },
     },
     onRows: (rows, bytes) => {
