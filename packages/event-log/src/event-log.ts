@@ -22,12 +22,21 @@ export interface TopicSpec {
   readonly partitions: number;
 }
 
-/** Called with a batch of records from one partition, in offset order. Offsets are committed after it resolves. */
+/**
+ * Called with a batch of records, each partition's in offset order (Kafka: one partition per call; the
+ * embedded log gathers several). Offsets are committed after it resolves.
+ */
 export type BatchHandler = (records: readonly StoredRecord[]) => Promise<void>;
 
 export interface ConsumeOptions {
   /** Upper bound of records handed to one handler call. */
   readonly maxBatch?: number;
+  /**
+   * Embedded log: while fewer than maxBatch records wait, hand them over only after this long (default
+   * 0), so that a stream of small appends reaches the handler as a few large batches. Kafka batches by
+   * its own fetch and ignores it.
+   */
+  readonly lingerMs?: number;
 }
 
 export interface Consumer {
@@ -61,7 +70,7 @@ export interface EventLogBackend {
   ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
   /** Called with a non-empty batch. */
   publish(topic: string, records: readonly LogRecord[]): Promise<void>;
-  consume(group: string, topic: string, handle: BatchHandler, maxBatch: number): Consumer;
+  consume(group: string, topic: string, handle: BatchHandler, options: Required<ConsumeOptions>): Consumer;
   /** Called once every consumer has stopped and every write in flight has settled. */
   close(): Promise<void>;
 }
@@ -101,7 +110,8 @@ export function withLifecycle(backend: EventLogBackend): EventLog {
       if (closing) throw closedError();
       const maxBatch = options?.maxBatch ?? DEFAULT_MAX_BATCH;
       if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error('event-log: maxBatch must be >= 1');
-      const inner = backend.consume(group, topic, handle, maxBatch);
+      const lingerMs = options?.lingerMs ?? 0;
+      const inner = backend.consume(group, topic, handle, { maxBatch, lingerMs });
       const consumer: Consumer = {
         async stop() {
           await inner.stop();

@@ -302,7 +302,7 @@ export async function openKafkaEventLog(options: KafkaEventLogOptions): Promise<
   return withLifecycle({
     ensureTopics: ensureTopicsNow,
     publish: publishNow,
-    consume: (group, topic, handle, maxBatch) => new KafkaLogConsumer(group, topic, handle, maxBatch),
+    consume: (group, topic, handle, { maxBatch }) => new KafkaLogConsumer(group, topic, handle, maxBatch),
     async close() {
       await producer.disconnect();
       await admin.disconnect();

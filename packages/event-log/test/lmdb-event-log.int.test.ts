@@ -347,4 +347,32 @@ describe('LMDB event log', () => {
     await log.close();
     expect(statSync(join(dir, 'data.mdb')).size).toBeLessThan(raw);
   });
+
+  it('Given records in several partitions and a linger, When they arrive in small appends, Then the handler gets them together in one batch, each partition in offset order', async () => {
+    const log = await open(tempDir());
+    await log.ensureTopics([{ name: 'lingering', partitions: 4 }]);
+    const batches: StoredRecord[][] = [];
+    const consumer = log.consume('g', 'lingering', async (records) => void batches.push([...records]), {
+      maxBatch: 1000,
+      lingerMs: 400,
+    });
+    for (let round = 0; round < 5; round++) {
+      await log.publish(
+        'lingering',
+        Array.from({ length: 8 }, (_, i) => ({ key: `k${i}`, value: Buffer.from(`${round}:${i}`) })),
+      );
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await waitFor(() => batches.flat().length === 40, 'all 40 records');
+    await consumer.stop();
+    expect(batches).toHaveLength(1);
+    const [batch] = batches as [StoredRecord[]];
+    expect(new Set(batch.map((r) => r.partition)).size).toBeGreaterThan(1);
+    for (const p of new Set(batch.map((r) => r.partition))) {
+      const offsets = batch.filter((r) => r.partition === p).map((r) => r.offset);
+      expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+      expect(offsets[0]).toBe(0);
+    }
+    await log.close();
+  });
 });
