@@ -183,13 +183,16 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
     }
 
     async lag(): Promise<number> {
-      const partitions = partitionsOf(this.topic) ?? 0;
-      let lag = 0;
+      return this.uncommitted(partitionsOf(this.topic) ?? 0);
+    }
+
+    /** Records appended to the topic's partitions and not yet committed by this group. */
+    private uncommitted(partitions: number): number {
+      let waiting = 0;
       for (let p = 0; p < partitions; p++) {
-        const hwm = meta.get(['hwm', this.topic, p]) ?? 0;
-        lag += hwm - (offsets.get([this.group, this.topic, p]) ?? 0);
+        waiting += (meta.get(['hwm', this.topic, p]) ?? 0) - (offsets.get([this.group, this.topic, p]) ?? 0);
       }
-      return lag;
+      return waiting;
     }
 
     private sleep(ms: number): Promise<void> {
@@ -218,22 +221,13 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
       }
     }
 
-    /**
-     * Handles and commits one batch gathered across the partitions (up to maxBatch records, each
-     * partition's in offset order, starting from the next partition each time so none starves); false
-     * when there was nothing to read. One handler call for all partitions gives the projector inserts of
-     * thousands of rows instead of one small insert per partition, which ClickHouse pays for in merges.
-     */
     /** When the records now waiting were first seen short of a full batch (0: not lingering). */
     private lingeringSince = 0;
 
     /** Whether fewer than maxBatch records wait and lingerMs has not passed since that was first seen. */
     private shouldLinger(partitions: number): boolean {
       if (this.lingerMs <= 0) return false;
-      let waiting = 0;
-      for (let p = 0; p < partitions; p++) {
-        waiting += (meta.get(['hwm', this.topic, p]) ?? 0) - (offsets.get([this.group, this.topic, p]) ?? 0);
-      }
+      const waiting = this.uncommitted(partitions);
       const now = Date.now();
       if (waiting > 0 && waiting < this.maxBatch) {
         if (this.lingeringSince === 0) this.lingeringSince = now;
@@ -243,7 +237,12 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
       return false;
     }
 
-    private lingerSince = 0;
+    /**
+     * Handles and commits one batch gathered across the partitions (up to maxBatch records, each
+     * partition's in offset order, starting from the next partition each time so none starves); false
+     * when there was nothing to read. One handler call for all partitions gives the projector inserts of
+     * thousands of rows instead of one small insert per partition, which ClickHouse pays for in merges.
+     */
     private async consumeBatch(partitions: number): Promise<boolean> {
       if (this.shouldLinger(partitions)) {
         // Appends wake the wait early, and the next round counts again.
