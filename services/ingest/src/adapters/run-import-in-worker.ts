@@ -34,10 +34,11 @@ export function importRunnerInWorker(eventLog: WorkerEventLog): ImportRunner {
   return (job, progress, uploading) => {
     const worker = new Worker(workerFile, {
       workerData: { job, eventLog, uploading } satisfies ImportWorkerData,
-      // Parsing allocates fast and briefly (chunks, rows, events): scavenges took 42 % of the worker's CPU
-      // on a 1 GiB import with the default young generation. 128 MB: 1 GiB end to end ~31 s → ~25 s with
-      // the server's RSS growth at 347 MB; 256 MB was faster (22 s) but grew RSS by 528 MB (limit 400).
-      resourceLimits: { maxYoungGenerationSizeMb: 128 },
+      // Parsing allocates fast and briefly (chunks, rows, events). The default young generation made
+      // scavenges 42 % of the worker's CPU; 128 MB fixed that while batches in flight were still kept
+      // alive. Since they are released once encoded, 32, 64, 128 and 256 MB import 1 GiB in the same
+      // 17–21 s, and 64 MB grows the server's RSS least for its scavenge count (~85–130 MB vs 150–220).
+      resourceLimits: { maxYoungGenerationSizeMb: 64 },
     });
     const outcome = new Promise<ImportOutcome>((resolve, reject) => {
       let result: ImportOutcome | undefined;
