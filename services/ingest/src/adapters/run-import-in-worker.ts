@@ -37,7 +37,7 @@ export function importRunnerInWorker(eventLog: WorkerEventLog): ImportRunner {
       // Parsing allocates fast and briefly (chunks, rows, events). The default young generation made
       // scavenges 42 % of the worker's CPU; 128 MB fixed that while batches in flight were still kept
       // alive. Since they are released once encoded, 32, 64, 128 and 256 MB import 1 GiB in the same
-      // 17–21 s, and 64 MB grows the server's RSS least for its scavenge count (~85–130 MB vs 150–220).
+      // 17–21 s, and 64 MB grew the server's RSS ~100 MB less than 128 MB (bench/RESULTS.md, 05:05).
       resourceLimits: { maxYoungGenerationSizeMb: 64 },
     });
     const outcome = new Promise<ImportOutcome>((resolve, reject) => {
