@@ -7,7 +7,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CeilingResult, csvParseCeiling, papaparseCeiling, readCeiling } from './parse-ceiling.ts';
+import {
+  type CeilingResult,
+  csvParseCeiling,
+  papaparseCeiling,
+  q2hReaderCeiling,
+  readCeiling,
+} from './parse-ceiling.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const MiB = 2 ** 20;
@@ -174,6 +180,7 @@ export const CEILINGS: Record<string, (file: string) => Promise<CeilingResult>> 
   'csv-parse': (f) => csvParseCeiling(f),
   'papaparse-feed': (f) => papaparseCeiling(f, { mode: 'feed' }),
   'papaparse-chunk': (f) => papaparseCeiling(f, { mode: 'chunk' }),
+  'q2h-reader': (f) => q2hReaderCeiling(f),
 };
 
 /**

@@ -1,6 +1,10 @@
-import Papa from 'papaparse';
+import { CsvScanner } from './csv-scanner.ts';
 import { fileChunks } from './file-chunks.ts';
 import { bomLength, decoderFor, type TextEncoding } from './text-encoding.ts';
+
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
 
 export interface CsvRecord {
   readonly fields: string[];
@@ -19,29 +23,34 @@ export type RecordsHandler = (
   bytesDone: number,
 ) => Promise<'continue' | 'stop'>;
 
-interface PapaLowLevelParser {
-  parse(
-    input: string,
-    baseIndex: number,
-    ignoreLastRow: boolean,
-  ): { data: string[][]; errors: { code: string; message: string; row: number }[]; meta: { cursor: number } };
-}
-const PapaParser = (Papa as unknown as { Parser: new (config: object) => PapaLowLevelParser }).Parser;
-
 /**
- * 48 KiB reads. V8 puts strings over ~128 KiB in large-object space, which made parsing 1 MiB chunks
- * ~3x slower (measured 31–37 MB/s against 91–92 MB/s on the 100 MB generated report); 48 KiB keeps a
- * chunk plus its carried-over partial record under that limit.
+ * Columns whose text repeats with the value of a key column (Qualys: a QID's Threat, Impact, Solution
+ * on each of its rows). They are decoded in the first record of each key value only, and read as ''
+ * in the others: 85 % of a Scan Report's bytes are never turned into strings.
  */
-const CHUNK_BYTES = 48 * 1024;
+export interface RepeatedColumns {
+  readonly key: number;
+  /** By column: true for those to skip in a record whose key was seen before. */
+  readonly skip: readonly boolean[];
+}
+
+export function repeatedColumns(key: number, columns: readonly number[]): RepeatedColumns {
+  const skip = new Array<boolean>(Math.max(-1, ...columns) + 1).fill(false);
+  for (const column of columns) if (column >= 0) skip[column] = true;
+  return { key, skip };
+}
+
+/** 1 MiB reads: the scanner works on bytes, so chunks need not stay under V8's large-string size. */
+const CHUNK_BYTES = 1 << 20;
 
 /** A record (one detail row with its Results text) longer than this is refused, with its line. */
-const MAX_RECORD_CHARS = 256 * 2 ** 20;
+const MAX_RECORD_BYTES = 256 * 2 ** 20;
 
 /**
  * Streams a CSV file as records with their line numbers, with backpressure: the next chunk is read
- * only after the handler's promise resolved. papaparse's low-level Parser (the fastest JS parser
- * measured, see ADR 0003) is fed decoded text; the unfinished last record is carried to the next chunk.
+ * only after the handler's promise resolved. The scanner finds fields in the bytes; fields are decoded
+ * one by one (see RepeatedColumns); the unfinished last record is carried to the next chunk. A file in
+ * UTF-16 or Windows-1252 is turned into UTF-8 chunk by chunk first.
  */
 export async function readCsvRecords(
   path: string,
@@ -51,79 +60,129 @@ export async function readCsvRecords(
     delimiter?: string;
     /** For a file still being uploaded: its size once known (see fileChunks). */
     finalSize?: () => number | undefined;
+    /** Asked before each record: columns that need not be decoded again (known once the header is read). */
+    repeated?: () => RepeatedColumns | undefined;
+    /** Bytes per read; tests make it small to cut records anywhere. */
+    chunkBytes?: number;
   },
   onRecords: RecordsHandler,
 ): Promise<CsvReadResult> {
-  const decoder = decoderFor(options.encoding);
-  const chunks = fileChunks(path, {
-    start: bomLength(options.encoding),
-    chunkBytes: CHUNK_BYTES,
-    ...(options.finalSize ? { finalSize: options.finalSize } : {}),
-  });
-  let parser: PapaLowLevelParser | undefined;
-  let carry = '';
-  // Text read while one record is still open: parsed once it is as long as that record so far, so a
-  // huge field costs linear time, not one re-parse of the whole record per 48 KiB chunk.
-  let waiting = '';
+  const toUtf8 = utf8Transcoder(options.encoding);
+  let scanner: CsvScanner | undefined;
+  const seenKeys = new Set<string>();
+  let carry: Buffer | undefined;
+  // Bytes read while one record is still open: scanned again only once they are as long as that
+  // record so far, so a huge field costs linear time, not one re-scan of the record per chunk.
+  let waiting: Buffer[] = [];
+  let waitingBytes = 0;
   let line = 1;
   let records = 0;
   let bytes = bomLength(options.encoding);
 
-  const parseText = async (chunk: string, final: boolean): Promise<CsvReadResult | 'continue'> => {
-    waiting += chunk;
-    if (!final && carry.length > CHUNK_BYTES && waiting.length < carry.length) {
+  const scan = async (chunk: Buffer, final: boolean): Promise<CsvReadResult | 'continue'> => {
+    waiting.push(chunk);
+    waitingBytes += chunk.length;
+    const carried = carry?.length ?? 0;
+    if (!final && carried > CHUNK_BYTES && waitingBytes < carried) {
       return (await onRecords([], bytes)) === 'stop' ? { kind: 'stopped', records, bytes } : 'continue';
     }
-    if (carry.length + waiting.length > MAX_RECORD_CHARS) {
+    if (carried + waitingBytes > MAX_RECORD_BYTES) {
       return {
         kind: 'failed',
         line,
-        reason: `a single record is longer than ${MAX_RECORD_CHARS >> 20} MiB: not a report row`,
+        reason: `a single record is longer than ${MAX_RECORD_BYTES >> 20} MiB: not a report row`,
       };
     }
-    let text = waiting;
-    waiting = '';
-    // A chunk ending between the \r and \n of a CRLF would read as a quote followed by garbage.
-    if (!final && text.endsWith('\r')) {
-      text = text.slice(0, -1);
-      waiting = '\r';
+    const buf = carry
+      ? Buffer.concat([carry, ...waiting])
+      : waiting.length === 1
+        ? chunk
+        : Buffer.concat(waiting);
+    waiting = [];
+    waitingBytes = 0;
+    scanner ??= scannerFor(buf, options.delimiter);
+    const batch: CsvRecord[] = [];
+    let at = 0;
+    while (at < buf.length) {
+      const step = scanner.next(buf, at, final);
+      if (step.kind === 'incomplete') break;
+      if (step.kind === 'invalid') return { kind: 'failed', line, reason: step.reason };
+      batch.push({ fields: decodeFields(buf, scanner, options.repeated?.(), seenKeys), line });
+      line += lineBreaksIn(buf, at, step.end);
+      at = step.end;
     }
-    parser ??= new PapaParser({
-      delimiter: options.delimiter ?? detectDelimiter(text),
-      newline: text.includes('\r\n') ? '\r\n' : '\n',
-      fastMode: false,
-    });
-    const input = carry + text;
-    const result = parser.parse(input, 0, !final);
-    carry = final ? '' : input.slice(result.meta.cursor);
-    const batch: CsvRecord[] = new Array(result.data.length);
-    const firstError = result.errors[0];
-    for (let i = 0; i < result.data.length; i++) {
-      const fields = result.data[i] as string[];
-      batch[i] = { fields, line };
-      if (firstError && firstError.row === i) {
-        const reason =
-          firstError.code === 'MissingQuotes'
-            ? 'quoted field never closed (file truncated?)'
-            : firstError.message;
-        return { kind: 'failed', line, reason };
-      }
-      line += 1 + newlinesIn(fields);
-    }
-    if (firstError) return { kind: 'failed', line, reason: firstError.message };
+    carry = at < buf.length ? buf.subarray(at) : undefined;
     records += batch.length;
     return (await onRecords(batch, bytes)) === 'stop' ? { kind: 'stopped', records, bytes } : 'continue';
   };
 
   // Returning from the loop closes the generator, and with it the file.
-  for await (const chunk of chunks) {
+  for await (const chunk of fileChunks(path, {
+    start: bytes,
+    chunkBytes: options.chunkBytes ?? CHUNK_BYTES,
+    ...(options.finalSize ? { finalSize: options.finalSize } : {}),
+  })) {
     bytes += chunk.length;
-    const outcome = await parseText(decoder.write(chunk), false);
+    const outcome = await scan(toUtf8.write(chunk), false);
     if (outcome !== 'continue') return outcome;
   }
-  const outcome = await parseText(decoder.end(), true);
+  const outcome = await scan(toUtf8.end(), true);
   if (outcome !== 'continue') return outcome;
   return { kind: 'ok', records, lines: line - 1, bytes };
+}
+
+/** The delimiter and line break of the file, from its first bytes. */
+function scannerFor(head: Buffer, delimiter: string | undefined): CsvScanner {
+  const text = head.toString('utf8', 0, Math.min(head.length, 64 * 1024));
+  return new CsvScanner((delimiter ?? detectDelimiter(text)).charCodeAt(0), firstRecordEndsWithCrlf(head));
+}
+
+/** Whether the first line break outside quotes is a CRLF (quoted text may hold either kind). */
+function firstRecordEndsWithCrlf(head: Buffer): boolean {
+  let quoted = false;
+  for (let at = 0; at < head.length; at++) {
+    const byte = head[at];
+    if (byte === QUOTE) quoted = !quoted;
+    else if (byte === LF && !quoted) return at > 0 && head[at - 1] === CR;
+  }
+  return false;
+}
+
+function decodeFields(
+  buf: Buffer,
+  scanner: CsvScanner,
+  repeated: RepeatedColumns | undefined,
+  seenKeys: Set<string>,
+): string[] {
+  const { starts, ends, escaped, count } = scanner;
+  const field = (i: number): string => {
+    const text = buf.toString('utf8', starts[i], ends[i]);
+    return escaped[i] ? text.replaceAll('""', '"') : text;
+  };
+  let skip: readonly boolean[] = [];
+  if (repeated && repeated.key < count) {
+    const key = field(repeated.key);
+    if (seenKeys.has(key)) skip = repeated.skip;
+    else seenKeys.add(key);
+  }
+  const fields: string[] = new Array(count);
+  for (let i = 0; i < count; i++) fields[i] = skip[i] ? '' : field(i);
+  return fields;
+}
+
+/** Line feeds in bytes [from, to): a record's line breaks, its own and those inside its fields. */
+function lineBreaksIn(buf: Buffer, from: number, to: number): number {
+  let count = 0;
+  for (let at = buf.indexOf(LF, from); at !== -1 && at < to; at = buf.indexOf(LF, at + 1)) count++;
+  return count;
+}
+
+/** UTF-8 passes through; other encodings are decoded and re-encoded (a character cut by a chunk is carried). */
+function utf8Transcoder(encoding: TextEncoding): { write(chunk: Buffer): Buffer; end(): Buffer } {
+  if (encoding === 'utf-8' || encoding === 'utf-8-bom')
+    return { write: (chunk) => chunk, end: () => Buffer.alloc(0) };
+  const decoder = decoderFor(encoding);
+  return { write: (chunk) => Buffer.from(decoder.write(chunk)), end: () => Buffer.from(decoder.end()) };
 }
 
 /**
@@ -136,16 +195,4 @@ export function detectDelimiter(text: string): string {
   const count = (c: string) => firstLine.split(c).length - 1;
   const [best] = [',', ';', '\t'].sort((a, b) => count(b) - count(a));
   return best && count(best) > 0 ? best : ',';
-}
-
-function newlinesIn(fields: string[]): number {
-  let count = 0;
-  for (const field of fields) {
-    let at = field.indexOf('\n');
-    while (at !== -1) {
-      count++;
-      at = field.indexOf('\n', at + 1);
-    }
-  }
-  return count;
 }

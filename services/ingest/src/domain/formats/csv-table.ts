@@ -1,4 +1,4 @@
-import { readCsvRecords } from '../csv-records.ts';
+import { type RepeatedColumns, readCsvRecords } from '../csv-records.ts';
 import type { DeclaredTotals, EmittedFinding, RowResult } from '../report-model.ts';
 import type { FindingsSink, ReadOutcome, ReportSource } from './report-format.ts';
 
@@ -12,6 +12,8 @@ export interface CsvTable {
   preamble?(fields: readonly string[], line: number): string | undefined;
   /** Builds the row mapper for the header: look column positions up once, not per row. */
   rows(header: readonly string[]): (fields: readonly string[], line: number) => RowResult;
+  /** Columns the row mapper reads only for a vulnerability's first row (see RepeatedColumns). */
+  repeated?(header: readonly string[]): RepeatedColumns;
   /** What the report declares about itself, checked against its rows (Qualys Scan Report preamble). */
   declared?(): DeclaredTotals | null;
   /** Why the file is refused when no header row was found, e.g. "no Nessus header (Plugin ID, Host…)". */
@@ -26,16 +28,23 @@ export async function readCsvTable(
 ): Promise<ReadOutcome> {
   let mapRow: ReturnType<CsvTable['rows']> | undefined;
   let invalid: { line: number; reason: string } | undefined;
+  let repeated: RepeatedColumns | undefined;
 
   const read = await readCsvRecords(
     source.path,
-    { encoding: source.encoding, ...(source.finalSize ? { finalSize: source.finalSize } : {}) },
+    {
+      encoding: source.encoding,
+      repeated: () => repeated,
+      ...(source.finalSize ? { finalSize: source.finalSize } : {}),
+    },
     async (records, bytesDone) => {
       const findings: EmittedFinding[] = [];
       for (const { fields, line } of records) {
         if (!mapRow) {
-          if (table.isHeader(fields)) mapRow = table.rows(fields);
-          else {
+          if (table.isHeader(fields)) {
+            mapRow = table.rows(fields);
+            repeated = table.repeated?.(fields);
+          } else {
             const refused = table.preamble ? table.preamble(fields, line) : undefined;
             if (refused) {
               invalid = { line, reason: refused };

@@ -1,4 +1,5 @@
 import type { VulnType } from '@q2h/contracts';
+import { type RepeatedColumns, repeatedColumns } from '../../csv-records.ts';
 import type { ParsedFinding, ParsedVulnerability, RowResult } from '../../report-model.ts';
 
 /** Header names by field; the first present wins (Scan Report and flat detection CSV name a few differently). */
@@ -42,14 +43,33 @@ export function isQualysDetailHeader(fields: readonly string[]): boolean {
   return REQUIRED.every((column) => COLUMNS[column].some((name) => fields.includes(name)));
 }
 
+/** The columns only a QID's first row is read for (its VulnerabilityDefined): the rest repeat them. */
+const PER_QID: Column[] = [
+  'title',
+  'category',
+  'cves',
+  'vendorReferences',
+  'cvssBase',
+  'cvss3Base',
+  'threat',
+  'impact',
+  'solution',
+  'pciVuln',
+];
+
+export function qualysRepeatedColumns(header: readonly string[]): RepeatedColumns {
+  const index = columnIndex(header);
+  return repeatedColumns(
+    index.qid,
+    PER_QID.map((column) => index[column]),
+  );
+}
+
 export type QualysRowMapper = (fields: readonly string[], line: number) => RowResult;
 
 /** Builds the row mapper for one header: column positions are looked up once, not per row. */
 export function qualysRowMapper(header: readonly string[]): QualysRowMapper {
-  const index = {} as Record<Column, number>;
-  for (const column of Object.keys(COLUMNS) as Column[]) {
-    index[column] = COLUMNS[column].map((name) => header.indexOf(name)).find((i) => i >= 0) ?? -1;
-  }
+  const index = columnIndex(header);
   const width = header.length;
 
   return (fields, line) => {
@@ -121,6 +141,15 @@ export function qualysRowMapper(header: readonly string[]): QualysRowMapper {
     };
     return { kind: 'finding', finding, vulnerability };
   };
+}
+
+/** Each column's position in the header (-1: absent); the first of its names present wins. */
+function columnIndex(header: readonly string[]): Record<Column, number> {
+  const index = {} as Record<Column, number>;
+  for (const column of Object.keys(COLUMNS) as Column[]) {
+    index[column] = COLUMNS[column].map((name) => header.indexOf(name)).find((i) => i >= 0) ?? -1;
+  }
+  return index;
 }
 
 /** Qualys types: Vuln (confirmed), Practice / Potential (potential vulnerabilities), Ig (information gathered). */

@@ -1,6 +1,6 @@
 import { isBlank, readCsvTable } from '../csv-table.ts';
 import type { ReportFormat } from '../report-format.ts';
-import { isQualysDetailHeader, qualysRowMapper } from './qualys-columns.ts';
+import { isQualysDetailHeader, qualysRepeatedColumns, qualysRowMapper } from './qualys-columns.ts';
 import { isScanReportTitle, ScanReportPreamble } from './qualys-scan-report.ts';
 
 const MISSING_DETAIL_HEADER = 'no Qualys detail table (header IP, QID, Title, Severity) found';
@@ -18,6 +18,7 @@ export const qualysScanReportCsv: ReportFormat = {
         isHeader: isQualysDetailHeader,
         preamble: (fields) => void preamble.accept(fields),
         rows: qualysRowMapper,
+        repeated: qualysRepeatedColumns,
         declared: () => preamble.declared,
         missingHeader: MISSING_DETAIL_HEADER,
       },
@@ -39,6 +40,7 @@ export const qualysDetectionCsv: ReportFormat = {
         preamble: (fields) =>
           isBlank(fields) ? undefined : 'expected the Qualys detail header (IP, QID, Title, Severity)',
         rows: qualysRowMapper,
+        repeated: qualysRepeatedColumns,
         missingHeader: MISSING_DETAIL_HEADER,
       },
       sink,
