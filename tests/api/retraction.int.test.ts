@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { generateScanReport } from '@q2h/bench/generate-scan-report';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServer, startApiServer } from '../support/api-server.ts';
@@ -72,8 +73,10 @@ describe('retracting imports', () => {
   it('given an import cancelled while it runs, then nothing of it counts, now or after it stopped', async () => {
     const before = await overview();
     const path = join(scratch, 'large.csv');
-    await generateScanReport({ targetBytes: 40 * 2 ** 20, seed: 5, out: path });
-    const accepted = await upload(readFileSync(path), 'large.csv');
+    await generateScanReport({ targetBytes: 200 * 2 ** 20, seed: 5, out: path });
+    // Gzipped: an archive is parsed once it has all arrived, so the import still runs after the 202
+    // (a plain upload is parsed while it arrives, and can be nearly done by then).
+    const accepted = await upload(gzipSync(readFileSync(path), { level: 1 }), 'large.csv.gz');
     expect(accepted.status).toBe(202);
     await until(accepted.body.id, (s) => s === 'processing');
     expect((await call(`/api/imports/${accepted.body.id}`, { method: 'DELETE' })).body).toMatchObject({

@@ -135,7 +135,8 @@ export async function runImport(
     pending = [];
     pendingBytes = 0;
   };
-  let lastProgress = now();
+  // The first chunk reports progress at once: the import shows as processing from its first rows.
+  let lastProgress = Number.NEGATIVE_INFINITY;
   let lastBytes = 0;
 
   const format = formatOf(job.dialect);

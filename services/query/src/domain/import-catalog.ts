@@ -60,6 +60,20 @@ export class ImportCatalog {
     return row ? { id: row.id, status: row.status } : undefined;
   }
 
+  /**
+   * Changes whenever the latest state may have changed: the projector marks an import done or retracted
+   * only after it changed findings_latest, so a view computed at one version holds until the next.
+   */
+  async latestStateVersion(tenant: string): Promise<string> {
+    const row = (await this.db('imports')
+      .where({ tenant })
+      .whereIn('status', ['done', 'retracted'])
+      .first(this.db.raw('count(*) as n'), this.db.raw('max(updated_at) as at'))) as
+      | { n: string | number; at: Date | string | null }
+      | undefined;
+    return `${row?.n ?? 0}|${row?.at ? new Date(row.at).getTime() : 0}`;
+  }
+
   async get(tenant: string, id: string): Promise<ImportView | undefined> {
     const row = await this.db<ImportRow>('imports').where({ tenant, id }).first();
     if (!row) return undefined;

@@ -3,6 +3,7 @@ import { ProblemError, problem } from '@q2h/platform';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ImportCatalog } from '../domain/import-catalog.ts';
+import { OverviewCache } from '../domain/overview-cache.ts';
 import { overviewQuery } from '../domain/overview-query.ts';
 
 /** The filter of every dashboard view (query string), shared by the overview and its exports. */
@@ -21,6 +22,7 @@ export const ViewFilterParams = z.object({
 /** The dashboard read API: import catalog and overview. */
 export function queryRouter(deps: { catalog: ImportCatalog; analytics: Analytics }): Router {
   const router = Router();
+  const overviews = new OverviewCache();
   router.get('/imports', async (req, res) => {
     res.json({ items: await deps.catalog.list(req.principal!.tenant) });
   });
@@ -39,7 +41,9 @@ export function queryRouter(deps: { catalog: ImportCatalog; analytics: Analytics
         }),
       );
     }
-    res.json(await overviewQuery(deps.analytics, { tenant: req.principal!.tenant, ...parsed.data }));
+    const filter = { tenant: req.principal!.tenant, ...parsed.data };
+    const version = await deps.catalog.latestStateVersion(filter.tenant);
+    res.json(await overviews.get(filter, version, () => overviewQuery(deps.analytics, filter)));
   });
   return router;
 }
