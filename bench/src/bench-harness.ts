@@ -55,6 +55,8 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; url:
     {
       cwd: root,
       env: {
+        // As `npm start` runs it: two malloc arenas, not one per thread (see the README).
+        MALLOC_ARENA_MAX: '2',
         ...process.env,
         Q2H_PORT: String(port),
         Q2H_HOST: '127.0.0.1',
