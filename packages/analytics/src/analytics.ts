@@ -10,8 +10,15 @@ export interface Analytics {
   /**
    * Loads a file of rows in `format` into `table`. chDB reads it natively (INSERT … SELECT FROM file(),
    * the fastest path measured: ~230k rows/s); a server adapter streams the file over HTTP.
+   * Without `columns`, the file holds every column in table order; with them, the file's fields of
+   * those names fill those columns (an Avro file names its fields) and other fields are ignored.
    */
-  insertFile(table: string, filePath: string, format: 'JSONCompactEachRow' | 'JSONEachRow'): Promise<void>;
+  insertFile(
+    table: string,
+    filePath: string,
+    format: 'JSONCompactEachRow' | 'JSONEachRow' | 'Avro',
+    columns?: readonly string[],
+  ): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

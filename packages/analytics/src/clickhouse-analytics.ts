@@ -16,14 +16,29 @@ function clickHouseAnalytics(client: ClickHouseClient, engine: 'chdb' | 'http'):
       const result = await client.query({ query: sql, query_params: params ?? {}, format: 'JSONEachRow' });
       return (await result.json()) as Row[];
     },
-    async insertFile(table, filePath, format) {
+    async insertFile(table, filePath, format, columns) {
+      const names = columns?.map((c) => `\`${c}\``).join(', ');
       if (engine === 'chdb') {
         await client.command({
-          query: `INSERT INTO ${table} SELECT * FROM file({path:String}, {format:String})`,
+          query: names
+            ? `INSERT INTO ${table} (${names}) SELECT ${names} FROM file({path:String}, {format:String})`
+            : `INSERT INTO ${table} SELECT * FROM file({path:String}, {format:String})`,
           query_params: { path: filePath, format },
         });
+      } else if (format === 'Avro') {
+        // The client's insert() knows text formats only: the file goes as the body of a plain INSERT.
+        const result = await client.exec({
+          query: `INSERT INTO ${table}${names ? ` (${names})` : ''} FORMAT Avro`,
+          values: createReadStream(filePath),
+        });
+        result.stream.resume();
       } else {
-        await client.insert({ table, values: createReadStream(filePath), format });
+        await client.insert({
+          table,
+          values: createReadStream(filePath),
+          format,
+          ...(columns ? { columns: [...columns] as [string, ...string[]] } : {}),
+        });
       }
     },
     async ping() {

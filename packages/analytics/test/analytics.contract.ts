@@ -1,6 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import type { Analytics } from '../src/analytics.ts';
 
@@ -44,6 +45,40 @@ export function analyticsContract(name: string, make: () => Promise<Analytics>) 
       );
       expect(Number(row?.n)).toBe(5000);
       expect(row?.t).toBe('line 42\nwith "quotes", é');
+    });
+
+    it('given an Avro container file and column names, when loaded, then its fields fill the columns of their names', async () => {
+      const db = await make();
+      const t = table('avro');
+      await db.command(
+        `CREATE TABLE ${t} (id UInt64, text String, port Nullable(UInt16)) ENGINE = MergeTree ORDER BY id`,
+      );
+      const schema = avro.Type.forSchema({
+        type: 'record',
+        name: 'Row',
+        fields: [
+          { name: 'ignored', type: 'string' },
+          { name: 'text', type: 'string' },
+          { name: 'id', type: 'long' },
+          { name: 'port', type: ['null', 'int'] },
+        ],
+      });
+      const path = join(await mkdtemp(join(tmpdir(), 'q2h-analytics-')), 'rows.avro');
+      const encoder = avro.createFileEncoder(path, schema);
+      for (let i = 0; i < 3000; i++) {
+        encoder.write({ ignored: 'x', text: `line ${i}\nwith "quotes", é`, id: i, port: i % 2 ? 443 : null });
+      }
+      await new Promise((resolve) => encoder.end(resolve));
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the file stream flushes after the encoder
+      await db.insertFile(t, path, 'Avro', ['id', 'text', 'port']);
+      const [row] = await db.query<{ n: string; t: string; ports: string }>(
+        `SELECT count() AS n, anyIf(text, id = 42) AS t, countIf(port = 443) AS ports FROM ${t}`,
+      );
+      expect({ ...row, n: Number(row?.n), ports: Number(row?.ports) }).toEqual({
+        n: 3000,
+        t: 'line 42\nwith "quotes", é',
+        ports: 1500,
+      });
     });
 
     it('given a ReplacingMergeTree, when the same key is written twice, then FINAL keeps the newest version', async () => {

@@ -1,5 +1,6 @@
-import type avro from 'avsc';
-import { fullName, isWrapped, topicType } from './schemas.ts';
+import { randomBytes } from 'node:crypto';
+import avro from 'avsc';
+import { fullName, isWrapped, recordSchema, topicType } from './schemas.ts';
 import type { TopicEvents } from './topics.ts';
 import { type DataTopic, topicRecords } from './topics.ts';
 
@@ -21,6 +22,17 @@ export type DecodeResult<T> = { kind: 'ok'; value: T } | { kind: 'dlq'; reason: 
 export interface Serde {
   encode<T extends DataTopic>(topic: T, event: TopicEvents[T]): Buffer;
   decode<T extends DataTopic>(topic: T, bytes: Uint8Array): DecodeResult<TopicEvents[T]>;
+  /**
+   * Messages of a one-record topic as an Avro object container file, for loaders that read Avro
+   * themselves (ClickHouse's FORMAT Avro): the bodies are copied, never decoded in JS. `rename` renames
+   * fields in the container's schema (the binary encoding holds no names). undefined when a message is
+   * not in the wire format or was written with another schema than the current one: decode those.
+   */
+  avroContainer(
+    topic: DataTopic,
+    messages: readonly Uint8Array[],
+    rename?: Readonly<Record<string, string>>,
+  ): Buffer | undefined;
   /** Call before decode(): makes the message's writer schema known (registry lookup by id, cached). */
   prepare(bytes: Uint8Array): Promise<void>;
 }
@@ -67,6 +79,25 @@ export function createSerde(ids: SchemaIds): Serde {
       body.copy(out, 5);
       return out;
     },
+    avroContainer(topic, messages, rename = {}) {
+      const [record, ...others] = topicRecords[topic];
+      if (!record || others.length > 0) return undefined;
+      const writerId = ids.writerId(topic);
+      const bodies: Uint8Array[] = new Array(messages.length);
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i] as Uint8Array;
+        // Magic byte, schema id, then the branch of the topic's one-record union (always 0).
+        const id =
+          m.length > 6
+            ? ((m[1] as number) << 24) | ((m[2] as number) << 16) | ((m[3] as number) << 8) | (m[4] as number)
+            : -1;
+        if (m[0] !== MAGIC || id !== writerId || m[5] !== 0) return undefined;
+        bodies[i] = m.subarray(6);
+      }
+      const schema = recordSchema(record);
+      const fields = schema.fields.map((f) => ({ ...f, name: rename[f.name] ?? f.name }));
+      return objectContainer(JSON.stringify({ ...schema, fields }), bodies);
+    },
     decode(topic, bytes) {
       const buf = Buffer.isBuffer(bytes)
         ? bytes
@@ -87,6 +118,24 @@ export function createSerde(ids: SchemaIds): Serde {
       }
     },
   };
+}
+
+const LONG = avro.Type.forSchema('long');
+const METADATA = avro.Type.forSchema({ type: 'map', values: 'bytes' });
+
+/** An Avro object container file of one block, no codec (Avro 1.11 spec, "Object Container Files"). */
+function objectContainer(schemaJson: string, bodies: readonly Uint8Array[]): Buffer {
+  const sync = randomBytes(16);
+  const size = bodies.reduce((sum, b) => sum + b.length, 0);
+  return Buffer.concat([
+    Buffer.from('Obj\x01', 'latin1'),
+    METADATA.toBuffer({ 'avro.schema': Buffer.from(schemaJson), 'avro.codec': Buffer.from('null') }),
+    sync,
+    LONG.toBuffer(bodies.length),
+    LONG.toBuffer(size),
+    ...bodies,
+    sync,
+  ]);
 }
 
 /** Embedded mode: fixed ids, one per topic schema version, no registry process. */

@@ -1,3 +1,4 @@
+import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import {
   createSerde,
@@ -47,6 +48,38 @@ describe('Avro serde', () => {
     };
     const decoded = createSerde(readerIds).decode(Topics.findings, oldBytes);
     expect(decoded).toEqual({ kind: 'ok', value: { ...finding, timesDetected: null } });
+  });
+
+  it('packs findings into an Avro container file that a standard Avro reader reads, fields renamed', async () => {
+    const second = { ...finding, ordinal: 1, port: null, results: 'é "quoted"\nline' };
+    const container = serde.avroContainer(
+      Topics.findings,
+      [serde.encode(Topics.findings, finding), serde.encode(Topics.findings, second)],
+      { importId: 'import_id' },
+    );
+    expect(container).toBeInstanceOf(Buffer);
+    const records: Record<string, unknown>[] = [];
+    const decoder = new avro.streams.BlockDecoder();
+    decoder.on('data', (record: Record<string, unknown>) => records.push(record));
+    await new Promise((resolve, reject) => {
+      decoder.on('end', resolve).on('error', reject);
+      decoder.end(container);
+    });
+    const { type: _type, importId, ...rest } = finding;
+    expect(records).toHaveLength(2);
+    expect(records[0]).toMatchObject({ ...rest, import_id: importId });
+    expect(records[1]).toMatchObject({ ordinal: 1, port: null, results: 'é "quoted"\nline' });
+  });
+
+  it('makes no container of a message in another schema, of bytes not in the wire format, or for a topic of several records', () => {
+    const current = serde.encode(Topics.findings, finding);
+    const older = Buffer.from(current);
+    older.writeUInt32BE(99, 1);
+    expect(serde.avroContainer(Topics.findings, [current, older])).toBeUndefined();
+    expect(serde.avroContainer(Topics.findings, [current, Buffer.from('garbage')])).toBeUndefined();
+    expect(
+      serde.avroContainer(Topics.imports, [serde.encode(Topics.imports, sampleCompleted)]),
+    ).toBeUndefined();
   });
 
   it('keeps the TS event shapes and the .avsc files in step', () => {

@@ -29,6 +29,29 @@ export interface ProjectorDeps {
 
 const GROUP = 'q2h-projector';
 
+/** FindingObserved fields whose findings_history column has another name. */
+const FINDING_FIELD_COLUMNS: Readonly<Record<string, string>> = {
+  importId: 'import_id',
+  findingKey: 'finding_key',
+  vulnKey: 'vuln_key',
+  vulnType: 'vuln_type',
+  hostId: 'host_id',
+  trackingMethod: 'tracking_method',
+  firstDetected: 'first_detected',
+  lastDetected: 'last_detected',
+  timesDetected: 'times_detected',
+  scannedAt: 'scanned_at',
+  occurredAt: 'observed_at',
+  scannerSeverity: 'scanner_severity',
+};
+// biome-ignore format: the table's column order
+const FINDING_COLUMNS = [
+  'tenant', 'import_id', 'ordinal', 'line', 'finding_key', 'source', 'vuln_key', 'severity', 'vuln_type',
+  'ip', 'dns', 'netbios', 'os', 'host_id', 'tracking_method', 'port', 'protocol', 'fqdn', 'ssl', 'status',
+  'first_detected', 'last_detected', 'times_detected', 'scanned_at', 'results', 'observed_at', 'network',
+  'scanner_severity',
+];
+
 /**
  * Events → read models. Each topic has its own consumer; offsets are committed by the event log only
  * after the handler's writes resolved, and every write is idempotent (deterministic keys, Replacing
@@ -46,7 +69,7 @@ export class Projector {
       log.consume(
         `${GROUP}-findings`,
         Topics.findings,
-        (r) => this.timed(Topics.findings, r, (e) => this.findings(e)),
+        (r) => this.findingRecords(r),
         // ClickHouse wants few, large inserts: every insert is a part that background merges rewrite.
         // 1 GiB report: ~1,400-row inserts cost chDB's insert and merge threads 9.3 s of CPU, these 5.8 s.
         { maxBatch: 10_000, lingerMs: 250 },
@@ -111,6 +134,34 @@ export class Projector {
         },
       },
     ]);
+  }
+
+  /**
+   * Findings go to ClickHouse as the Avro the ingest wrote, in one container file: no decoding in JS
+   * (1 GiB report: ~0.8 s less CPU on the main thread, and no event objects on its heap). A batch with
+   * a message of an older schema, or one ClickHouse refuses, is decoded instead (dead letters found).
+   */
+  private async findingRecords(records: readonly StoredRecord[]): Promise<void> {
+    const container = this.deps.serde.avroContainer(
+      Topics.findings,
+      records.map((r) => r.value),
+      FINDING_FIELD_COLUMNS,
+    );
+    if (container) {
+      const end = this.deps.metrics.projectionDuration.startTimer({ topic: Topics.findings });
+      const path = join(this.deps.tmpDir, `findings-${randomUUID()}.avro`);
+      try {
+        await writeFile(path, container);
+        await this.deps.analytics.insertFile('findings_history', path, 'Avro', FINDING_COLUMNS);
+        end();
+        return;
+      } catch (error) {
+        this.deps.logger.warn({ err: error }, 'findings batch refused as Avro: decoding it');
+      } finally {
+        await rm(path, { force: true });
+      }
+    }
+    await this.timed(Topics.findings, records, (e) => this.findings(e));
   }
 
   private async findings(events: FindingObserved[]): Promise<void> {

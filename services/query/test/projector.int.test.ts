@@ -1,0 +1,131 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openChdbAnalytics } from '@q2h/analytics';
+import { createSerde, type FindingObserved, localSchemaIds, Topics } from '@q2h/contracts';
+import { openLmdbEventLog } from '@q2h/event-log';
+import { createLogger, createMetrics } from '@q2h/platform';
+import { openPgliteRelational } from '@q2h/relational';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startProjector } from '../src/index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'q2h-projector-'));
+const serde = createSerde(localSchemaIds);
+const log = await openLmdbEventLog({ path: join(dir, 'event-log') });
+await log.ensureTopics(
+  [Topics.imports, Topics.kb, Topics.findings, Topics.dlq].map((name) => ({ name, partitions: 2 })),
+);
+const analytics = await openChdbAnalytics(join(dir, 'analytics'));
+const relational = openPgliteRelational(join(dir, 'relational'));
+const projector = await startProjector({ dataDir: dir } as Parameters<typeof startProjector>[0], {
+  log,
+  serde,
+  analytics,
+  relational,
+  logger: createLogger('silent'),
+  metrics: createMetrics(),
+});
+
+afterAll(async () => {
+  await projector.stop();
+  await log.close();
+  await analytics.close();
+  await relational.destroy();
+});
+
+function finding(importId: string, ordinal: number): FindingObserved {
+  return {
+    type: 'FindingObserved',
+    eventId: `${importId}:${ordinal}`,
+    tenant: 'default',
+    importId,
+    occurredAt: 1_763_000_000_000,
+    ordinal,
+    line: 20 + ordinal,
+    findingKey: `default|10.0.0.${ordinal}|qualys:91850|443|tcp`,
+    source: 'qualys',
+    vulnKey: '91850',
+    severity: 5,
+    vulnType: 'vulnerability',
+    ip: `10.0.0.${ordinal}`,
+    dns: 'web01',
+    netbios: 'WEB01',
+    os: 'Windows',
+    hostId: 'h1',
+    trackingMethod: 'IP',
+    port: ordinal % 2 ? 443 : null,
+    protocol: 'tcp',
+    fqdn: '',
+    ssl: true,
+    status: 'Active',
+    firstDetected: null,
+    lastDetected: 1_763_000_000_000 + ordinal,
+    timesDetected: ordinal % 2 ? 3 : null,
+    scannedAt: 1_763_000_000_000,
+    results: `KB5049981 is not installed\n"quoted" — é ${ordinal}`,
+    network: '',
+    scannerSeverity: '5',
+  };
+}
+
+async function historyOf(importId: string, rows: number) {
+  for (let i = 0; i < 200; i++) {
+    const found = await analytics.query<Record<string, unknown>>(
+      'SELECT * FROM findings_history WHERE import_id = {importId:String} ORDER BY ordinal',
+      { importId },
+    );
+    if (found.length >= rows) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${importId}: fewer than ${rows} findings projected`);
+}
+
+describe('Projector: findings into findings_history', () => {
+  it('loads findings as Avro, every column where it belongs', async () => {
+    const events = [0, 1, 2].map((i) => finding('avro-path', i));
+    await log.publish(
+      Topics.findings,
+      events.map((e) => ({ key: e.ip, value: serde.encode(Topics.findings, e) })),
+    );
+    const rows = await historyOf('avro-path', 3);
+    expect(rows[1]).toMatchObject({
+      tenant: 'default',
+      import_id: 'avro-path',
+      ordinal: 1,
+      line: 21,
+      finding_key: 'default|10.0.0.1|qualys:91850|443|tcp',
+      host_id: 'h1',
+      tracking_method: 'IP',
+      port: 443,
+      ssl: true,
+      first_detected: null,
+      last_detected: 1_763_000_000_001,
+      times_detected: 3,
+      results: 'KB5049981 is not installed\n"quoted" — é 1',
+      observed_at: 1_763_000_000_000,
+      scanner_severity: '5',
+    });
+    expect(rows[0]).toMatchObject({ port: null, times_detected: null });
+  });
+
+  it('given a batch holding an undecodable message, then the others are loaded and that one goes to the DLQ', async () => {
+    const good = [0, 1].map((i) => finding('with-garbage', i));
+    const garbage = Buffer.concat([
+      serde.encode(Topics.findings, good[0]!).subarray(0, 6),
+      Buffer.from('not avro'),
+    ]);
+    await log.publish(Topics.findings, [
+      { key: 'a', value: serde.encode(Topics.findings, good[0]!) },
+      { key: 'b', value: garbage },
+      { key: 'c', value: serde.encode(Topics.findings, good[1]!) },
+    ]);
+    expect((await historyOf('with-garbage', 2)).map((r) => Number(r.ordinal))).toEqual([0, 1]);
+    const dlq: Buffer[] = [];
+    const consumer = log.consume('dlq-reader', Topics.dlq, async (records) => {
+      for (const r of records) dlq.push(Buffer.from(r.value));
+    });
+    for (let i = 0; i < 100 && dlq.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await consumer.stop();
+    expect(dlq).toEqual([garbage]);
+  });
+});
