@@ -6,7 +6,7 @@ import { registerTopicSchemas } from '@q2h/contracts/registry';
 import { type EventLog, openKafkaEventLog } from '@q2h/event-log';
 import { startExport } from '@q2h/export';
 import { keycloakVerifier, oidcLogin } from '@q2h/identity';
-import { importRunnerInWorker, startIngest, startWatchedFolders } from '@q2h/ingest';
+import { importWorkers, startIngest, startWatchedFolders } from '@q2h/ingest';
 import {
   type Config,
   createHttpApp,
@@ -146,16 +146,17 @@ export async function startDistributed(
   api.use('/watched-folders', requireRole('admin'));
   if (runs('ingest')) {
     const catalog = new ImportCatalog(required(relational, 'Q2H_POSTGRES_URL', targets));
+    const workers = importWorkers({
+      kind: 'kafka',
+      brokers: d.kafkaBrokers,
+      schemaRegistryUrl: required(d.schemaRegistryUrl, 'Q2H_SCHEMA_REGISTRY_URL', targets),
+    });
     const ingest = startIngest(config, {
       log: required(log, 'Q2H_KAFKA_BROKERS', targets),
       serde: required(serde, 'Q2H_SCHEMA_REGISTRY_URL', targets),
       logger,
       metrics,
-      runner: importRunnerInWorker({
-        kind: 'kafka',
-        brokers: d.kafkaBrokers,
-        schemaRegistryUrl: required(d.schemaRegistryUrl, 'Q2H_SCHEMA_REGISTRY_URL', targets),
-      }),
+      runner: workers.run,
       lookup: (tenant, sha256) => catalog.bySha256(tenant, sha256),
       findImport: (tenant, id) => catalog.get(tenant, id),
     });
@@ -169,6 +170,7 @@ export async function startDistributed(
     closers.unshift(async () => {
       await watchedFolders.stop();
       await ingest.service.idle();
+      await workers.close();
     });
   } else if (runs('gateway')) {
     const ingest = proxyTo(required(d.targetUrls.ingest, 'Q2H_INGEST_URL', targets), logger);

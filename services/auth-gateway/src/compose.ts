@@ -7,7 +7,7 @@ import { createSerde, localSchemaIds } from '@q2h/contracts';
 import { openLmdbEventLog } from '@q2h/event-log';
 import { startExport } from '@q2h/export';
 import { LocalAccounts, openLocalTokenIssuer } from '@q2h/identity';
-import { importRunnerInWorker, startIngest, startWatchedFolders } from '@q2h/ingest';
+import { importWorkers, startIngest, startWatchedFolders } from '@q2h/ingest';
 import {
   type Config,
   createHttpApp,
@@ -69,12 +69,13 @@ export async function startEmbedded(
 
   const query = await startQuery({ analytics, relational, logger, metrics });
   const projector = await startProjector(config, { log, serde, analytics, relational, logger, metrics });
+  const workers = importWorkers({ kind: 'lmdb', path: eventLogPath });
   const ingest = startIngest(config, {
     log,
     serde,
     logger,
     metrics,
-    runner: importRunnerInWorker({ kind: 'lmdb', path: eventLogPath }),
+    runner: workers.run,
     lookup: (tenant, sha256) => query.catalog.bySha256(tenant, sha256),
     findImport: (tenant, id) => query.catalog.get(tenant, id),
   });
@@ -133,6 +134,7 @@ export async function startEmbedded(
       server.closeAllConnections();
       await watchedFolders.stop();
       await ingest.service.idle();
+      await workers.close();
       await projector.stop();
       await log.close();
       await relational.destroy();

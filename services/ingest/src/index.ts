@@ -14,7 +14,7 @@ import { FolderPoller } from './watched-folders/folder-poller.ts';
 import { WatchedFolderStore } from './watched-folders/watched-folder-store.ts';
 import { type DescribeImport, watchedFoldersRouter } from './watched-folders/watched-folders-routes.ts';
 
-export { importRunnerInWorker } from './adapters/run-import-in-worker.ts';
+export { type ImportWorkers, importWorkers } from './adapters/run-import-in-worker.ts';
 export type { ImportLookup, ImportStatus } from './import-service.ts';
 export { ImportService, newImportId } from './import-service.ts';
 export type { DescribeImport } from './watched-folders/watched-folders-routes.ts';

@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { createSerde, localSchemaIds } from '@q2h/contracts';
 import { registerTopicSchemas } from '@q2h/contracts/registry';
 import { openKafkaEventLog, openLmdbEventLog } from '@q2h/event-log';
@@ -18,8 +18,13 @@ export type WorkerEventLog =
   | { kind: 'kafka'; brokers: string[]; schemaRegistryUrl: string };
 
 export interface ImportWorkerData {
-  job: ImportJob;
   eventLog: WorkerEventLog;
+}
+
+/** Main → worker, once: the job this worker runs (it was started before the job existed). */
+export interface WorkerJob {
+  kind: 'job';
+  job: ImportJob;
   /** The file is still being uploaded: follow it until the main thread says how it ended. */
   uploading: boolean;
 }
@@ -33,7 +38,7 @@ export type ImportWorkerMessage =
 /** Main → worker, for an import that started during its upload. */
 export type UploadVerdict = { kind: 'admitted'; bytes: number } | { kind: 'discarded' };
 
-const { job, eventLog, uploading } = workerData as ImportWorkerData;
+const { eventLog } = workerData as ImportWorkerData;
 const post = (message: ImportWorkerMessage) => parentPort?.postMessage(message);
 
 /** Metrics reach the main thread summed, at most every 250 ms: one message per chunk cost 5 % of the worker. */
@@ -54,25 +59,35 @@ function postCounts(force = false): void {
 
 let finalSize: number | undefined;
 let discarded = false;
+let jobArrived: (message: WorkerJob) => void = () => {};
+const jobMessage = new Promise<WorkerJob>((resolve) => {
+  jobArrived = resolve;
+});
+let admit: (admitted: boolean) => void = () => {};
 const admission = new Promise<boolean>((resolve) => {
-  parentPort?.on('message', (verdict: UploadVerdict) => {
-    if (verdict.kind === 'admitted') finalSize = verdict.bytes;
-    else {
-      discarded = true;
-      finalSize = 0; // stop following the file
-    }
-    resolve(verdict.kind === 'admitted');
-  });
+  admit = resolve;
+});
+// One listener from the start: the verdict may follow the job before this thread reads the job.
+parentPort?.on('message', (message: WorkerJob | UploadVerdict) => {
+  if (message.kind === 'job') return jobArrived(message);
+  if (message.kind === 'admitted') finalSize = message.bytes;
+  else {
+    discarded = true;
+    finalSize = 0; // stop following the file
+  }
+  admit(message.kind === 'admitted');
 });
 
 const log =
   eventLog.kind === 'lmdb'
     ? await openLmdbEventLog({ path: eventLog.path })
-    : await openKafkaEventLog({ brokers: eventLog.brokers, clientId: `q2h-import-${job.importId}` });
+    : await openKafkaEventLog({ brokers: eventLog.brokers, clientId: `q2h-import-${threadId}` });
 try {
   const schemaIds =
     eventLog.kind === 'lmdb' ? localSchemaIds : await registerTopicSchemas(eventLog.schemaRegistryUrl);
   const publisher = logEventPublisher(log, createSerde(schemaIds));
+  // Everything above is ready before the job arrives (see importWorkers).
+  const { job, uploading } = await jobMessage;
   const outcome = await runImport(job, {
     publishBatchBytes: PUBLISH_BATCH_BYTES[eventLog.kind],
     publisher: {

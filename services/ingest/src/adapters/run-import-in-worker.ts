@@ -5,6 +5,7 @@ import type {
   ImportWorkerMessage,
   UploadVerdict,
   WorkerEventLog,
+  WorkerJob,
 } from './import-worker.ts';
 
 export type { WorkerEventLog };
@@ -29,30 +30,71 @@ export type ImportRunner = (
 // A plain-JS entry that registers the TypeScript loader in the worker thread, then loads the worker.
 const workerFile = new URL('./import-worker-entry.mjs', import.meta.url);
 
-/** Runs each import job on a worker thread publishing to `eventLog`. */
-export function importRunnerInWorker(eventLog: WorkerEventLog): ImportRunner {
-  return (job, progress, uploading) => {
+export interface ImportWorkers {
+  run: ImportRunner;
+  /** Stops the worker waiting for a job (jobs in flight are awaited by their callers). */
+  close(): Promise<void>;
+}
+
+/**
+ * Runs each import job on its own worker thread publishing to `eventLog`. One worker is started
+ * ahead and waits for the next job: a thread with its TypeScript loader, modules and event log takes
+ * ~1 s to start, which a small report would otherwise wait for, and its memory then belongs to the
+ * server's idle baseline. A worker runs one job and exits, its heap with it; the next one starts once
+ * that job is over, not during it. Jobs arriving together get fresh workers.
+ */
+export function importWorkers(eventLog: WorkerEventLog): ImportWorkers {
+  let ready: Worker | undefined;
+  let closed = false;
+  const start = () => {
     const worker = new Worker(workerFile, {
-      workerData: { job, eventLog, uploading } satisfies ImportWorkerData,
+      workerData: { eventLog } satisfies ImportWorkerData,
       // Parsing allocates fast and briefly (chunks, rows, events). The default young generation made
       // scavenges 42 % of the worker's CPU; 128 MB fixed that while batches in flight were still kept
       // alive. Since they are released once encoded, 32, 64, 128 and 256 MB import 1 GiB in the same
       // 17–21 s, and 64 MB grew the server's RSS ~100 MB less than 128 MB (bench/RESULTS.md, 05:05).
       resourceLimits: { maxYoungGenerationSizeMb: 64 },
     });
-    const outcome = new Promise<ImportOutcome>((resolve, reject) => {
-      let result: ImportOutcome | undefined;
-      worker.on('message', (message: ImportWorkerMessage) => {
-        if (message.kind === 'rows') progress.rows(message.rows, message.bytes);
-        else if (message.kind === 'published') progress.published(message.topic, message.events);
-        else result = message.outcome;
+    worker.unref(); // waiting for a job does not keep the process alive
+    // A worker that fails while waiting is dropped; the next job starts another (and sees its error).
+    const drop = () => {
+      if (ready === worker) ready = undefined;
+    };
+    worker.once('exit', drop).on('error', drop);
+    return worker;
+  };
+  const startAhead = () => {
+    if (!closed && !ready) ready = start();
+  };
+  startAhead();
+
+  return {
+    run(job, progress, uploading) {
+      const worker = ready ?? start();
+      ready = undefined;
+      worker.ref();
+      const outcome = new Promise<ImportOutcome>((resolve, reject) => {
+        let result: ImportOutcome | undefined;
+        worker.on('message', (message: ImportWorkerMessage) => {
+          if (message.kind === 'rows') progress.rows(message.rows, message.bytes);
+          else if (message.kind === 'published') progress.published(message.topic, message.events);
+          else result = message.outcome;
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) => {
+          startAhead();
+          if (result) resolve(result);
+          else reject(new Error(`import worker exited with code ${code} before finishing`));
+        });
       });
-      worker.on('error', reject);
-      worker.on('exit', (code) => {
-        if (result) resolve(result);
-        else reject(new Error(`import worker exited with code ${code} before finishing`));
-      });
-    });
-    return { outcome, verdict: (verdict) => worker.postMessage(verdict) };
+      worker.postMessage({ kind: 'job', job, uploading } satisfies WorkerJob);
+      return { outcome, verdict: (verdict) => worker.postMessage(verdict) };
+    },
+    async close() {
+      closed = true;
+      const idle = ready;
+      ready = undefined;
+      await idle?.terminate();
+    },
   };
 }
