@@ -78,6 +78,17 @@ describe('readCsvRecords: CSV bytes to records with their lines', () => {
     },
   );
 
+  it('agrees with papaparse across many reads of the file (each read reuses one buffer)', async () => {
+    const text = Array.from({ length: 3000 }, (_, i) => randomCsv(i + 10, '\r\n')).join('');
+    expect(Buffer.byteLength(text)).toBeGreaterThan(2 * 2 ** 20);
+    const expected = Papa.parse<string[]>(text, { delimiter: ',', newline: '\r\n' }).data.slice(0, -1);
+    for (const chunkBytes of [7001, 1 << 20]) {
+      const { result, records } = await read(text, { chunkBytes });
+      expect(result).toMatchObject({ kind: 'ok', records: expected.length });
+      expect(records.map((r) => r.fields)).toEqual(expected);
+    }
+  });
+
   it('gives each record the line it starts on, counting line breaks inside quoted fields', async () => {
     const { records } = await read('"a","multi\nline\ntext"\r\n"b","x"\r\n\r\n"c","y"', { chunkBytes: 4 });
     expect(records.map((r) => [r.fields[0], r.line])).toEqual([

@@ -84,6 +84,7 @@ export async function readCsvRecords(
     waitingBytes += chunk.length;
     const carried = carry?.length ?? 0;
     if (!final && carried > CHUNK_BYTES && waitingBytes < carried) {
+      waiting[waiting.length - 1] = Buffer.from(chunk); // kept past the next read, which reuses its buffer
       return (await onRecords([], bytes)) === 'stop' ? { kind: 'stopped', records, bytes } : 'continue';
     }
     if (carried + waitingBytes > MAX_RECORD_BYTES) {
@@ -111,7 +112,8 @@ export async function readCsvRecords(
       line += lineBreaksIn(buf, at, step.end);
       at = step.end;
     }
-    carry = at < buf.length ? buf.subarray(at) : undefined;
+    // The unfinished record outlives the read buffer `chunk` views: copied unless `buf` is a copy already.
+    carry = at >= buf.length ? undefined : buf === chunk ? Buffer.from(buf.subarray(at)) : buf.subarray(at);
     records += batch.length;
     return (await onRecords(batch, bytes)) === 'stop' ? { kind: 'stopped', records, bytes } : 'continue';
   };

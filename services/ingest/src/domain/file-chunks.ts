@@ -6,17 +6,19 @@ const READ_BYTES = 1 << 20;
 /**
  * The bytes of a file from `start`, chunk by chunk. With `finalSize`, the file may still be growing
  * (an upload being received): the reader waits for more bytes until the final size is known and read.
+ * Every chunk is a view of one read buffer that the next read overwrites: copy what you keep. (A fresh
+ * 1 MiB buffer per read cost a 1 GiB import 262k page faults and as many mmap/munmap calls.)
  */
 export async function* fileChunks(
   path: string,
   options: { start: number; chunkBytes: number; finalSize?: () => number | undefined },
 ): AsyncGenerator<Buffer> {
   const handle = await open(path, 'r');
+  // One read per READ_BYTES, handed out in chunkBytes slices: 20x fewer read calls.
+  const buffer = Buffer.allocUnsafeSlow(READ_BYTES);
   try {
     let position = options.start;
     for (;;) {
-      // One read per READ_BYTES, handed out in chunkBytes slices: 20x fewer read calls.
-      const buffer = Buffer.allocUnsafe(READ_BYTES);
       const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, position);
       if (bytesRead > 0) {
         position += bytesRead;
