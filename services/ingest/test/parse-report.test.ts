@@ -156,6 +156,19 @@ describe('bad input', () => {
     });
   });
 
+  it.each([
+    ['a stray LF', '\n'],
+    ['a space', ' '],
+    ['a blank line', '\r\n'],
+  ])(
+    'reads a Scan Report ending with %s after its last row as the original: 11 findings',
+    async (_name, tail) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'q2h-tail-')), 'report.csv');
+      writeFileSync(path, readFileSync(fixture('qualys_scan_report/scan_report_4_hosts.csv'), 'utf8') + tail);
+      expect((await readReport(path)).outcome).toMatchObject({ kind: 'ok', rows: 11 });
+    },
+  );
+
   it('fails a detail row with a missing column, naming the line', async () => {
     const lines = original.split('\r\n');
     const header = lines.findIndex((l) => l.startsWith('"IP","DNS","NetBIOS"'));
