@@ -42,6 +42,7 @@ type Resolver = ReturnType<avro.Type['createResolver']>;
 
 export function createSerde(ids: SchemaIds): Serde {
   const readers = new Map<DataTopic, avro.Type>();
+  let scratch = Buffer.allocUnsafeSlow(64 * 1024);
   // undefined = the writer schema is the reader schema: no resolution needed.
   const resolvers = new Map<string, Resolver | undefined>();
   const readerOf = (topic: DataTopic): avro.Type => {
@@ -72,12 +73,15 @@ export function createSerde(ids: SchemaIds): Serde {
       await ids.loadFor?.(bytes).catch(() => {});
     },
     encode(topic, event) {
-      const body = readerOf(topic).toBuffer(isWrapped(topic) ? { [fullName(event.type)]: event } : event);
-      const out = Buffer.allocUnsafe(5 + body.length);
-      out[0] = MAGIC;
-      out.writeUInt32BE(ids.writerId(topic), 1);
-      body.copy(out, 5);
-      return out;
+      const value = isWrapped(topic) ? { [fullName(event.type)]: event } : event;
+      // Written after the header in a scratch buffer, then copied once (toBuffer() copied twice).
+      for (;;) {
+        scratch[0] = MAGIC;
+        scratch.writeUInt32BE(ids.writerId(topic), 1);
+        const end = readerOf(topic).encode(value, scratch, 5);
+        if (end > 0) return Buffer.from(scratch.subarray(0, end));
+        scratch = Buffer.allocUnsafeSlow(Math.max(2 * scratch.length, scratch.length - end));
+      }
     },
     avroContainer(topic, messages, rename = {}) {
       const [record, ...others] = topicRecords[topic];

@@ -24,6 +24,18 @@ describe('Avro serde', () => {
     expect(decoded).toEqual({ kind: 'ok', value: { ...finding } });
   });
 
+  it('round-trips a finding larger than its encoding buffer, and the next small one', () => {
+    const large = { ...finding, results: 'é'.repeat(300_000) };
+    expect(serde.decode(Topics.findings, serde.encode(Topics.findings, large))).toEqual({
+      kind: 'ok',
+      value: large,
+    });
+    expect(serde.decode(Topics.findings, serde.encode(Topics.findings, finding))).toEqual({
+      kind: 'ok',
+      value: finding,
+    });
+  });
+
   it('round-trips every import event type on the imports topic', () => {
     const completed = sampleCompleted;
     const decoded = serde.decode(Topics.imports, serde.encode(Topics.imports, completed));

@@ -148,17 +148,15 @@ describe('readCsvRecords: CSV bytes to records with their lines', () => {
     }
   });
 
-  it('decodes repeated columns only in the first record of each key value', async () => {
+  it('decodes repeated columns only in the first record of each key value, unused ones never', async () => {
     const { records } = await read(
-      '"1","long text A","r1"\r\n"2","long text B","r2"\r\n"1","long text A","r3"\r\n',
-      {
-        repeated: repeatedColumns(0, [1]),
-      },
+      '"1","long text A","r1","x"\r\n"2","long text B","r2","y"\r\n"1","long text A","r3","z"\r\n',
+      { repeated: repeatedColumns(0, [1], [3]) },
     );
     expect(records.map((r) => r.fields)).toEqual([
-      ['1', 'long text A', 'r1'],
-      ['2', 'long text B', 'r2'],
-      ['1', '', 'r3'],
+      ['1', 'long text A', 'r1', ''],
+      ['2', 'long text B', 'r2', ''],
+      ['1', '', 'r3', ''],
     ]);
   });
 });

@@ -26,18 +26,28 @@ export type RecordsHandler = (
 /**
  * Columns whose text repeats with the value of a key column (Qualys: a QID's Threat, Impact, Solution
  * on each of its rows). They are decoded in the first record of each key value only, and read as ''
- * in the others: 85 % of a Scan Report's bytes are never turned into strings.
+ * in the others: 85 % of a Scan Report's bytes are never turned into strings. Columns the reader has
+ * no use for are never decoded.
  */
 export interface RepeatedColumns {
   readonly key: number;
   /** By column: true for those to skip in a record whose key was seen before. */
   readonly skip: readonly boolean[];
+  /** By column: true for those the reader never uses, read as '' in every record. */
+  readonly unused: readonly boolean[];
 }
 
-export function repeatedColumns(key: number, columns: readonly number[]): RepeatedColumns {
-  const skip = new Array<boolean>(Math.max(-1, ...columns) + 1).fill(false);
-  for (const column of columns) if (column >= 0) skip[column] = true;
-  return { key, skip };
+export function repeatedColumns(
+  key: number,
+  columns: readonly number[],
+  unused: readonly number[] = [],
+): RepeatedColumns {
+  const mark = (positions: readonly number[]) => {
+    const marks = new Array<boolean>(Math.max(-1, ...positions) + 1).fill(false);
+    for (const at of positions) if (at >= 0) marks[at] = true;
+    return marks;
+  };
+  return { key, skip: mark(columns), unused: mark(unused) };
 }
 
 /** 1 MiB reads: the scanner works on bytes, so chunks need not stay under V8's large-string size. */
@@ -162,13 +172,14 @@ function decodeFields(
     return escaped[i] ? text.replaceAll('""', '"') : text;
   };
   let skip: readonly boolean[] = [];
+  const unused = repeated?.unused ?? [];
   if (repeated && repeated.key < count) {
     const key = field(repeated.key);
     if (seenKeys.has(key)) skip = repeated.skip;
     else seenKeys.add(key);
   }
   const fields: string[] = new Array(count);
-  for (let i = 0; i < count; i++) fields[i] = skip[i] ? '' : field(i);
+  for (let i = 0; i < count; i++) fields[i] = skip[i] || unused[i] ? '' : field(i);
   return fields;
 }
 
