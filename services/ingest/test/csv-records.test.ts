@@ -99,8 +99,8 @@ describe('readCsvRecords: CSV bytes to records with their lines', () => {
     ]);
   });
 
-  it('keeps a lone LF as text in a file whose records end with CRLF, unquoted too', async () => {
-    const { records } = await read('h1,h2\r\na,b\nc\r\nd,e\r\n');
+  it('keeps a lone LF as text in a file whose records end with CRLF, unquoted too, even read byte by byte', async () => {
+    const { records } = await read('h1,h2\r\na,b\nc\r\nd,e\r\n', { chunkBytes: 1 });
     expect(records.map((r) => r.fields)).toEqual([
       ['h1', 'h2'],
       ['a', 'b\nc'],

@@ -111,6 +111,10 @@ export async function readCsvRecords(
         : Buffer.concat(waiting);
     waiting = [];
     waitingBytes = 0;
+    if (!scanner && !final && buf.indexOf(LF) === -1) {
+      carry = Buffer.from(buf); // the delimiter and line break are read from a whole first line
+      return (await onRecords([], bytes)) === 'stop' ? { kind: 'stopped', records, bytes } : 'continue';
+    }
     scanner ??= scannerFor(buf, options.delimiter);
     const batch: CsvRecord[] = [];
     let at = 0;
