@@ -89,13 +89,9 @@ export function createSerde(ids: SchemaIds): Serde {
       const writerId = ids.writerId(topic);
       const bodies: Uint8Array[] = new Array(messages.length);
       for (let i = 0; i < messages.length; i++) {
-        const m = messages[i] as Uint8Array;
+        const m = asBuffer(messages[i] as Uint8Array);
         // Magic byte, schema id, then the branch of the topic's one-record union (always 0).
-        const id =
-          m.length > 6
-            ? ((m[1] as number) << 24) | ((m[2] as number) << 16) | ((m[3] as number) << 8) | (m[4] as number)
-            : -1;
-        if (m[0] !== MAGIC || id !== writerId || m[5] !== 0) return undefined;
+        if (m.length < 7 || m[0] !== MAGIC || m.readUInt32BE(1) !== writerId || m[5] !== 0) return undefined;
         bodies[i] = m.subarray(6);
       }
       const schema = recordSchema(record);
@@ -103,9 +99,7 @@ export function createSerde(ids: SchemaIds): Serde {
       return objectContainer(JSON.stringify({ ...schema, fields }), bodies);
     },
     decode(topic, bytes) {
-      const buf = Buffer.isBuffer(bytes)
-        ? bytes
-        : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const buf = asBuffer(bytes);
       if (buf.length < 5 || buf[0] !== MAGIC)
         return { kind: 'dlq', reason: 'not in Confluent wire format (magic byte 0)' };
       const id = buf.readUInt32BE(1);
@@ -123,6 +117,9 @@ export function createSerde(ids: SchemaIds): Serde {
     },
   };
 }
+
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 const LONG = avro.Type.forSchema('long');
 const METADATA = avro.Type.forSchema({ type: 'map', values: 'bytes' });
