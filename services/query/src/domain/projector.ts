@@ -157,16 +157,12 @@ export class Projector {
     );
     if (container) {
       const end = this.deps.metrics.projectionDuration.startTimer({ topic: Topics.findings });
-      const path = join(this.deps.tmpDir, `findings-${randomUUID()}.avro`);
       try {
-        await writeFile(path, container);
-        await this.deps.analytics.insertFile('findings_history', path, 'Avro', FINDING_COLUMNS);
+        await this.insertFile('findings_history', container, 'Avro', FINDING_COLUMNS);
         end();
         return;
       } catch (error) {
         this.deps.logger.warn({ err: error }, 'findings batch refused as Avro: decoding it');
-      } finally {
-        await rm(path, { force: true });
       }
     }
     await this.timed(Topics.findings, records, (e) => this.findings(e));
@@ -199,12 +195,22 @@ export class Projector {
 
   /** chDB's fastest load path: JSONCompactEachRow in a temp file, then INSERT … SELECT FROM file(). */
   private async insertRows(table: string, rows: unknown[][]): Promise<void> {
-    const path = join(this.deps.tmpDir, `${table}-${randomUUID()}.json`);
     let text = '';
     for (const row of rows) text += `${JSON.stringify(row)}\n`;
-    await writeFile(path, text);
+    await this.insertFile(table, text, 'JSONCompactEachRow');
+  }
+
+  /** Loads rows through a temporary file (chDB reads files natively), removed whatever happens. */
+  private async insertFile(
+    table: string,
+    content: string | Buffer,
+    format: 'JSONCompactEachRow' | 'Avro',
+    columns?: readonly string[],
+  ): Promise<void> {
+    const path = join(this.deps.tmpDir, `${table}-${randomUUID()}`);
     try {
-      await this.deps.analytics.insertFile(table, path, 'JSONCompactEachRow');
+      await writeFile(path, content);
+      await this.deps.analytics.insertFile(table, path, format, columns);
     } finally {
       await rm(path, { force: true });
     }
