@@ -12,7 +12,7 @@ export interface CsvTable {
   preamble?(fields: readonly string[], line: number): string | undefined;
   /** Builds the row mapper for the header: look column positions up once, not per row. */
   rows(header: readonly string[]): (fields: readonly string[], line: number) => RowResult;
-  /** Columns the row mapper reads only for a vulnerability's first row (see RepeatedColumns). */
+  /** Columns the row mapper reads only for a vulnerability's first row, or never (see RepeatedColumns). */
   repeated?(header: readonly string[]): RepeatedColumns;
   /** What the report declares about itself, checked against its rows (Qualys Scan Report preamble). */
   declared?(): DeclaredTotals | null;
