@@ -13,6 +13,10 @@ export type ScanStep =
   | { kind: 'invalid'; reason: string };
 
 const INCOMPLETE: ScanStep = { kind: 'incomplete' };
+const TEXT_AFTER_QUOTE: ScanStep = {
+  kind: 'invalid',
+  reason: 'text after the closing quote of a field (a quote not doubled?)',
+};
 
 /**
  * Finds the records and fields of CSV bytes without decoding them (RFC 4180: fields may be quoted,
@@ -72,12 +76,7 @@ export class CsvScanner {
         p = end + 1;
         while (p < len && (buf[p] === SPACE || buf[p] === TAB) && buf[p] !== delimiter) p++;
         const after = buf[p];
-        if (p < len && after !== delimiter && after !== LF && after !== CR) {
-          return {
-            kind: 'invalid',
-            reason: 'text after the closing quote of a field (a quote not doubled?)',
-          };
-        }
+        if (p < len && after !== delimiter && after !== LF && after !== CR) return TEXT_AFTER_QUOTE;
       } else {
         start = p;
         while (p < len) {
@@ -104,7 +103,7 @@ export class CsvScanner {
         if (buf[p + 1] === LF) return { kind: 'record', end: p + 2 };
       }
       // Only after a quoted field: a lone CR, or a lone LF in a file whose records end with CRLF.
-      return { kind: 'invalid', reason: 'text after the closing quote of a field (a quote not doubled?)' };
+      return TEXT_AFTER_QUOTE;
     }
   }
 
