@@ -67,12 +67,24 @@ const FINDING_COLUMNS = [
  */
 export class Projector {
   private consumers: Consumer[] = [];
+  private knowledgeConsumer: Consumer | undefined;
 
   constructor(private readonly deps: ProjectorDeps) {}
 
   async start(): Promise<void> {
     await mkdir(this.deps.tmpDir, { recursive: true });
     const { log } = this.deps;
+    // Few QIDs arrive at a time: lingering makes one part of many instead of one per poll (1 GiB
+    // report: 53 → ~10 parts; see waitForKnowledge).
+    this.knowledgeConsumer = log.consume(
+      `${GROUP}-kb`,
+      Topics.kb,
+      (r) => this.timed(Topics.kb, r, (e) => this.knowledge(e)),
+      {
+        maxBatch: 5000,
+        lingerMs: 250,
+      },
+    );
     this.consumers = [
       log.consume(
         `${GROUP}-findings`,
@@ -82,9 +94,7 @@ export class Projector {
         // 1 GiB report: ~1,400-row inserts cost chDB's insert and merge threads 9.3 s of CPU, these 5.8 s.
         { maxBatch: 10_000, lingerMs: 250 },
       ),
-      log.consume(`${GROUP}-kb`, Topics.kb, (r) => this.timed(Topics.kb, r, (e) => this.knowledge(e)), {
-        maxBatch: 2000,
-      }),
+      this.knowledgeConsumer,
       log.consume(
         `${GROUP}-imports`,
         Topics.imports,
@@ -295,6 +305,7 @@ export class Projector {
       case 'ImportCompleted':
         if ((await db('imports').where(where).first('status'))?.status === 'retracted') return;
         await this.waitForFindings(event.tenant, event.importId, event.findings);
+        await this.waitForKnowledge();
         await this.promoteToLatest(event.tenant, event.importId, event.occurredAt);
         this.deps.metrics.importsFinished.inc({ outcome: 'done' });
         await db('imports').where(where).update({
@@ -322,6 +333,19 @@ export class Projector {
       if (Number(row?.n ?? 0) >= expected) return;
       if (Date.now() > deadline)
         throw new Error(`import ${importId}: findings still being projected; will retry`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /**
+   * Titles come from the knowledge topic, whose consumer lingers: "done" waits until it has caught up,
+   * so a finished import never shows a QID without its title. Bounded: titles are not counts, and a
+   * knowledge batch being retried must not hold the import back.
+   */
+  private async waitForKnowledge(): Promise<void> {
+    const kb = this.knowledgeConsumer;
+    const deadline = Date.now() + 5000;
+    while (kb && (await kb.lag()) > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
