@@ -40,12 +40,15 @@ export interface ImportWorkers {
  * Runs each import job on its own worker thread publishing to `eventLog`. One worker is started
  * ahead and waits for the next job: a thread with its TypeScript loader, modules and event log takes
  * ~1 s to start, which a small report would otherwise wait for, and its memory then belongs to the
- * server's idle baseline. A worker runs one job and exits, its heap with it; the next one starts once
- * that job is over, not during it. Jobs arriving together get fresh workers.
+ * server's idle baseline. A worker runs one job and exits, its heap with it; the next one starts a few
+ * seconds after that job is over: not while the import is still being projected, whose busiest moment
+ * it is (1 GiB report: the new worker's start-up added ~60 MB to the peak RSS and took CPU from the
+ * promotion to the latest state). Jobs arriving meanwhile, or together, get fresh workers.
  */
-export function importWorkers(eventLog: WorkerEventLog): ImportWorkers {
+export function importWorkers(eventLog: WorkerEventLog, standbyDelayMs = 5000): ImportWorkers {
   let ready: Worker | undefined;
   let closed = false;
+  let standby: NodeJS.Timeout | undefined;
   const start = () => {
     const worker = new Worker(workerFile, {
       workerData: { eventLog } satisfies ImportWorkerData,
@@ -53,7 +56,8 @@ export function importWorkers(eventLog: WorkerEventLog): ImportWorkers {
       // scavenges 42 % of the worker's CPU; 128 MB fixed that while batches in flight were still kept
       // alive. Since they are released once encoded, 32, 64, 128 and 256 MB import 1 GiB in the same
       // 17–21 s, and 64 MB grew the server's RSS ~100 MB less than 128 MB (bench/RESULTS.md, 05:05).
-      resourceLimits: { maxYoungGenerationSizeMb: 64 },
+      // Since the reader decodes fewer fields, 32 MB is as fast again and ~35 MB smaller (16 MB: slower).
+      resourceLimits: { maxYoungGenerationSizeMb: 32 },
     });
     worker.unref(); // waiting for a job does not keep the process alive
     // A worker that fails while waiting is dropped; the next job starts another (and sees its error).
@@ -82,7 +86,8 @@ export function importWorkers(eventLog: WorkerEventLog): ImportWorkers {
         });
         worker.on('error', reject);
         worker.on('exit', (code) => {
-          startAhead();
+          clearTimeout(standby);
+          standby = setTimeout(startAhead, standbyDelayMs).unref();
           if (result) resolve(result);
           else reject(new Error(`import worker exited with code ${code} before finishing`));
         });
@@ -92,6 +97,7 @@ export function importWorkers(eventLog: WorkerEventLog): ImportWorkers {
     },
     async close() {
       closed = true;
+      clearTimeout(standby);
       const idle = ready;
       ready = undefined;
       await idle?.terminate();
