@@ -64,11 +64,20 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; url:
         Q2H_ADMIN_PASSWORD: ADMIN_PASSWORD,
         Q2H_LOG_LEVEL: 'warn',
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  // The last of its log (JSON lines on stdout), to say why it did not start.
+  let logTail = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    logTail = (logTail + chunk.toString()).slice(-4000);
+  });
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
+  });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 600 && exited === undefined; i++) {
     const ready = await fetch(`${url}/readyz`).then(
       (r) => r.ok,
       () => false,
@@ -77,7 +86,8 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; url:
     await new Promise((r) => setTimeout(r, 200));
   }
   child.kill('SIGKILL');
-  throw new Error('q2h did not become ready');
+  const how = exited === undefined ? 'did not become ready in 120 s' : `exited with ${exited}`;
+  throw new Error(`q2h ${how} on port ${port}; its last log lines:\n${logTail}`);
 }
 
 /** curl, as an operator's script would upload: native, so the client takes little of the shared CPUs. */
