@@ -30,6 +30,9 @@ export type ImportRunner = (
 // A plain-JS entry that registers the TypeScript loader in the worker thread, then loads the worker.
 const workerFile = new URL('./import-worker-entry.mjs', import.meta.url);
 
+/** How long after a job the next worker is started ahead (see importWorkers). */
+const STANDBY_AFTER_MS = 5000;
+
 export interface ImportWorkers {
   run: ImportRunner;
   /** Stops the worker waiting for a job (jobs in flight are awaited by their callers). */
@@ -45,7 +48,7 @@ export interface ImportWorkers {
  * it is (1 GiB report: the new worker's start-up added ~60 MB to the peak RSS and took CPU from the
  * promotion to the latest state). Jobs arriving meanwhile, or together, get fresh workers.
  */
-export function importWorkers(eventLog: WorkerEventLog, standbyDelayMs = 5000): ImportWorkers {
+export function importWorkers(eventLog: WorkerEventLog): ImportWorkers {
   let ready: Worker | undefined;
   let closed = false;
   let standby: NodeJS.Timeout | undefined;
@@ -87,7 +90,7 @@ export function importWorkers(eventLog: WorkerEventLog, standbyDelayMs = 5000): 
         worker.on('error', reject);
         worker.on('exit', (code) => {
           clearTimeout(standby);
-          standby = setTimeout(startAhead, standbyDelayMs).unref();
+          standby = setTimeout(startAhead, STANDBY_AFTER_MS).unref();
           if (result) resolve(result);
           else reject(new Error(`import worker exited with code ${code} before finishing`));
         });
