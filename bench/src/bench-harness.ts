@@ -46,7 +46,8 @@ export function rssMb(pid: number, kind: 'VmRSS' | 'RssAnon' = 'VmRSS'): number 
 }
 
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  // Below Linux's ephemeral range (32768–60999), where a port may be taken by any outgoing connection.
+  const port = 20000 + Math.floor(Math.random() * 12000);
   // BENCH_SERVER_NODE_ARGS: e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under load.
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(
