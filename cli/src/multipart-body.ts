@@ -40,6 +40,8 @@ export function multipartFileBody(
   let sent = 0;
   let headSent = false;
   let readError: Error | undefined;
+  // Cancelled by the consumer (the server answered early): the file reads end then, and that is no error.
+  let cancelled = false;
   const fail = (controller: ReadableStreamDefaultController<Uint8Array>, error: Error) => {
     readError = error;
     controller.error(error);
@@ -60,6 +62,7 @@ export function multipartFileBody(
         return;
       }
       const { done, value } = chunk;
+      if (cancelled) return;
       if (done) {
         if (sent !== contentLength) {
           fail(controller, new Error(`the file changed while uploading (${sent} of ${contentLength} bytes)`));
@@ -78,6 +81,7 @@ export function multipartFileBody(
       onSent(sent);
     },
     async cancel(reason) {
+      cancelled = true;
       await reader.cancel(reason);
     },
   });

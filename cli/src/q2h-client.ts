@@ -89,9 +89,9 @@ export class Q2hClient {
    * imported before), any other answer a refusal with the problem's detail.
    */
   async uploadReport(filename: string, body: MultipartBody): Promise<UploadAnswer> {
-    let answer: Answer;
+    let reply: Awaited<ReturnType<typeof postStream>>;
     try {
-      const reply = await postStream(
+      reply = await postStream(
         `${this.baseUrl}/api/imports`,
         {
           authorization: `Bearer ${this.token}`,
@@ -100,14 +100,14 @@ export class Q2hClient {
         },
         body.stream,
       );
-      answer = this.checked(answerFrom(reply.status, reply.contentType, reply.text));
     } catch (error) {
       // A body stream that failed surfaces as the request's error: say it was the file, not the network.
       const readError = body.readError();
       if (readError) throw new SetupError(`cannot read ${filename}: ${readError.message}`);
-      if (error instanceof SetupError) throw error;
       throw new ServerUnreachableError(`cannot reach ${this.baseUrl}: ${networkReason(error)}`);
     }
+    // The server answered (maybe before reading the whole file, as a refused token is): its answer counts.
+    const answer = this.checked(answerFrom(reply.status, reply.contentType, reply.text));
     const { id, status, duplicate } = (answer.body ?? {}) as {
       id?: unknown;
       status?: unknown;

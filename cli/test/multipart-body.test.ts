@@ -48,4 +48,17 @@ describe('multipart file body', () => {
     const body = multipartFileBody('scan.csv', chunks('longer than four'), 4);
     await expect(drain(body.stream)).rejects.toThrow(/grew while uploading/);
   });
+
+  it('given the consumer cancels while a file read is pending (the server answered early), then that is no read error', async () => {
+    // A file whose next read waits: it only ends when the body is cancelled.
+    const file = new ReadableStream<Uint8Array>({ pull: () => new Promise(() => {}) });
+    const body = multipartFileBody('scan.csv', file, 100);
+    const reader = body.stream.getReader();
+    await reader.read(); // the multipart head
+    const pending = reader.read();
+    await new Promise((resolve) => setTimeout(resolve, 10)); // the body is now waiting on the file
+    await reader.cancel();
+    expect((await pending).done).toBe(true);
+    expect(body.readError()).toBeUndefined();
+  });
 });
