@@ -1,4 +1,4 @@
-import { postStream } from './http-upload.ts';
+import { type HttpAnswer, postStream } from './http-upload.ts';
 import type { MultipartBody } from './multipart-body.ts';
 import { ServerUnreachableError, SetupError } from './setup-error.ts';
 
@@ -89,7 +89,7 @@ export class Q2hClient {
    * imported before), any other answer a refusal with the problem's detail.
    */
   async uploadReport(filename: string, body: MultipartBody): Promise<UploadAnswer> {
-    let reply: Awaited<ReturnType<typeof postStream>>;
+    let reply: HttpAnswer;
     try {
       reply = await postStream(
         `${this.baseUrl}/api/imports`,

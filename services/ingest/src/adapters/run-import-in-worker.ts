@@ -100,7 +100,6 @@ export function importWorkers(eventLog: WorkerEventLog): ImportWorkers {
     },
     async close() {
       closed = true;
-      clearTimeout(standby);
       const idle = ready;
       ready = undefined;
       await idle?.terminate();
