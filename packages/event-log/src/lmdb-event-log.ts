@@ -1,20 +1,25 @@
 /**
  * Embedded adapter of the event-log port on LMDB (lmdb-js).
  *
- * Layout: one LMDB environment (a directory) with three named sub-databases:
- * - `records`: key [topic, partition, first offset] (ordered-binary) -> a batch of consecutive records
- *   of that partition (see BatchEncoder), LZ4-compressed by lmdb-js. Environments written before batches
- *   hold one record per key (FRAME_V1), which still reads as a batch of one;
- * - `meta`:    ['topic', name] -> partition count, ['hwm', topic, partition] -> next offset (high watermark);
+ * Layout: a directory with an LMDB environment of three named sub-databases, and `segments/`:
+ * - `records`: key [topic, partition, first offset] (ordered-binary) -> where a batch of consecutive
+ *   records of that partition (see BatchEncoder) sits in the segment files (FRAME_SEGMENT: file, offset,
+ *   length, CRC-32). Environments written before segments hold the batches themselves, LZ4-compressed by
+ *   lmdb-js (FRAME_BATCH), or one record per key (FRAME_V1); both still read as they are;
+ * - `meta`:    ['topic', name] -> partition count, ['hwm', topic, partition] -> next offset (high watermark),
+ *              ['segment'] and ['segment-end'] -> the segment file appended to and where its data ends;
  * - `offsets`: [group, topic, partition] -> next offset to consume (committed offset).
  *
- * Why batches: one key per record filled leaf pages only ~55 % (every partition appends in the middle of
- * the tree, and LMDB splits such pages in half), and the log's mapped pages, which count in the
- * server's RSS, grew with every byte of it. A batch per partition and publish packs pages and compresses
- * the repeated text of neighbouring records (tenant, import id, keys, host names).
+ * Why segment files (ADR 0002): the records read back through LMDB's memory map stayed in the server's
+ * RSS, ~65 MB per GiB of report, so the peak memory of an import grew with the report. Read with pread,
+ * the same bytes live in the kernel's page cache. They are stored uncompressed: lmdb-js's LZ4 ran inside
+ * the publishing thread's transaction (~0.6 s per GiB of report), and disk is cheaper than that.
  *
- * Durability: a publish is one write transaction that reads the high watermarks, appends the records and
- * bumps the watermarks; it resolves only after the commit is flushed (fsync) to disk. lmdb-js enables
+ * Durability: a publish is one write transaction that reads the high watermarks, writes its batches to
+ * the segment file, indexes them and bumps the watermarks; it resolves only after both the commit and the
+ * segment's bytes are flushed (fsync) to disk. A power cut between the two may leave index entries whose
+ * bytes never reached the disk: they were never acknowledged, and opening the log drops them (their CRC
+ * does not match). lmdb-js enables
  * `overlappingSync` by default on Linux/macOS, where the write promise resolves when the commit is *visible*
  * and the fsync completes a little later, so every write here also awaits the root's `flushed` promise.
  * noSync / noMetaSync are never enabled. Committed consumer offsets are made durable the same way.
@@ -28,6 +33,8 @@
  * group membership / partition assignment in the embedded adapter.
  */
 import { Buffer } from 'node:buffer';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import {
   type BatchHandler,
@@ -39,6 +46,7 @@ import {
   type TopicSpec,
   withLifecycle,
 } from './event-log.ts';
+import { SEGMENT_BYTES, SegmentFiles } from './segment-files.ts';
 
 export interface LmdbEventLogOptions {
   /** Directory of the LMDB environment (created if missing). */
@@ -50,14 +58,18 @@ export interface LmdbEventLogOptions {
 }
 
 type RecordKey = [string, number, number];
-type MetaKey = ['topic', string] | ['hwm', string, number];
+type MetaKey = ['topic', string] | ['hwm', string, number] | ['segment'] | ['segment-end'];
 type OffsetKey = [string, string, number];
 
 const DEFAULT_POLL_MS = 50;
 const DEFAULT_RETRY_MS = 1000;
-/** First byte of every stored value: one record (environments written before batches), or a batch. */
+/**
+ * First byte of every `records` value: a batch's place in the segment files, or (environments written
+ * before segments) the batch itself, or (before batches) one record.
+ */
 const FRAME_V1 = 1;
 const FRAME_BATCH = 2;
+const FRAME_SEGMENT = 3;
 /** A stored batch is cut after this many bytes (before compression). */
 const BATCH_BYTES = 32 * 1024;
 const MAX_SAFE_OFFSET = Number.MAX_SAFE_INTEGER;
@@ -79,7 +91,7 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
     name: 'records',
     encoding: 'binary',
     keyEncoding: 'ordered-binary',
-    // LZ4 in lmdb-js's write thread. Values stored uncompressed before (first byte FRAME_V1) read as they are.
+    // Batches stored here before segment files are LZ4-compressed; index entries are too short to be.
     compression: true,
   });
   const meta: Database<number, MetaKey> = root.openDB({
@@ -96,12 +108,21 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
   /** In-process wake-ups: consumers waiting for appends to a topic. */
   const waiters = new Map<string, Set<() => void>>();
   const batches = new BatchEncoder();
+  const segments = new SegmentFiles(join(options.path, 'segments'));
+  const segmentRef = Buffer.alloc(17);
 
-  /** Awaits a write's commit and then its fsync. */
-  async function durable<T>(write: Promise<T>): Promise<T> {
+  /** Awaits a write's commit and then its fsync (and that of the segment bytes it wrote). */
+  async function durable<T>(write: Promise<T>, wroteSegments = false): Promise<T> {
     const result = await write;
-    await root.flushed;
+    await Promise.all([root.flushed, wroteSegments ? segments.sync() : undefined]);
     return result;
+  }
+
+  /** The bytes of the batch a `records` value stands for. */
+  function storedBatch(value: Uint8Array): Uint8Array {
+    if (value[0] !== FRAME_SEGMENT) return value;
+    const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+    return segments.read(view.getUint32(1), view.getUint32(5), view.getUint32(9));
   }
 
   function partitionsOf(topic: string): number | undefined {
@@ -153,7 +174,7 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
       start: [topic, partition, first],
       end: [topic, partition, end],
     })) {
-      decodeBatch(topic, partition, key[2], value, (record) => {
+      decodeBatch(topic, partition, key[2], storedBatch(value), (record) => {
         if (record.offset >= from && record.offset < end) batch.push(record);
       });
     }
@@ -334,19 +355,36 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
       root.childTransaction(() => {
         const published = pending!;
         pending = undefined;
+        let segment = meta.get(['segment']) ?? 0;
+        let end = meta.get(['segment-end']) ?? 0;
         for (const p of order) {
           let next = meta.get(['hwm', topic, p]) ?? 0;
           const indexes = byPartition.get(p)!;
           for (let from = 0; from < indexes.length; ) {
             const to = batches.fill(published, headers, indexes, from);
+            const bytes = batches.encoded();
+            if (end > 0 && end + bytes.length > SEGMENT_BYTES) {
+              segment++;
+              end = 0;
+            }
+            segments.write(segment, end, bytes);
+            segmentRef[0] = FRAME_SEGMENT;
+            segmentRef.writeUInt32BE(segment, 1);
+            segmentRef.writeUInt32BE(end, 5);
+            segmentRef.writeUInt32BE(bytes.length, 9);
+            segmentRef.writeUInt32BE(crc32(bytes), 13);
             // put() copies the bytes into the write transaction at once, so one scratch buffer serves all.
-            records.put([topic, p, next], batches.encoded());
+            records.put([topic, p, next], segmentRef);
+            end += bytes.length;
             next += to - from;
             from = to;
           }
           meta.put(['hwm', topic, p], next);
         }
+        meta.put(['segment'], segment);
+        meta.put(['segment-end'], end);
       }),
+      true,
     ).then(() => notify(topic));
   }
 
@@ -371,6 +409,50 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
     );
   }
 
+  /** Whether the segment bytes an index entry points at are there, whole. */
+  function intact(value: Uint8Array): boolean {
+    const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+    const [segment, position, length] = [view.getUint32(1), view.getUint32(5), view.getUint32(9)];
+    if (position + length > segments.size(segment)) return false;
+    return crc32(segments.read(segment, position, length)) === view.getUint32(13);
+  }
+
+  /**
+   * After a power cut, the newest index entries of a partition may point at segment bytes that never
+   * reached the disk (see Durability): they are dropped, with the high watermark and any committed
+   * offset past them, so that appends go on from the last intact record.
+   */
+  async function dropTornTails(): Promise<void> {
+    for (const { key } of meta.getRange({})) {
+      if (key[0] !== 'hwm') continue;
+      const [, topic, partition] = key;
+      const torn: RecordKey[] = [];
+      for (const entry of records.getRange({
+        start: [topic, partition, MAX_SAFE_OFFSET],
+        end: [topic, partition, -1],
+        reverse: true,
+      })) {
+        if (entry.value[0] !== FRAME_SEGMENT || intact(entry.value)) break;
+        torn.push(entry.key);
+      }
+      const from = torn.at(-1)?.[2];
+      if (from === undefined) continue;
+      console.warn(
+        `event-log: ${topic}[${partition}] lost its records from offset ${from} (not on disk after a crash); dropped`,
+      );
+      await durable(
+        root.childTransaction(() => {
+          for (const k of torn) records.remove(k);
+          meta.put(['hwm', topic, partition], from);
+          for (const { key: o, value } of offsets.getRange({})) {
+            if (o[1] === topic && o[2] === partition && value > from) offsets.put(o, from);
+          }
+        }),
+      );
+    }
+  }
+  await dropTornTails();
+
   return withLifecycle({
     ensureTopics: ensureTopicsNow,
     publish: publishNow,
@@ -378,6 +460,7 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
       new LmdbConsumer(group, topic, handle, options.maxBatch, options.lingerMs),
     async close() {
       await root.close();
+      await segments.close();
     },
   });
 }
