@@ -30,12 +30,14 @@ export interface ProjectorDeps {
 const GROUP = 'q2h-projector';
 
 /**
- * For an INSERT … SELECT over a whole import: one thread, inserted 64k rows at a time. An insert block
- * is sorted in memory, and the default (~1M rows, several threads) held a 2 GiB report's 471k rows at
- * once: 690 → 511 MB of RSS growth for that import, in the same time (bench/RESULTS.md).
+ * For the INSERT … SELECT that promotes a whole import: one thread, inserted 64k rows at a time. An
+ * insert block is sorted in memory, and the default (~1M rows, several threads) held a 2 GiB report's
+ * 471k rows at once: 690 → 511 MB of RSS growth for that import, in the same time (bench/RESULTS.md).
+ * No deduplication while inserting (`optimize_on_insert`): every read of findings_latest is FINAL
+ * anyway, and it took ~40 % of the promotion (1 GiB report: ~600 → ~380 ms).
  */
 const IN_SMALL_BLOCKS =
-  'SETTINGS max_threads = 1, max_insert_block_size = 65536, min_insert_block_size_rows = 65536, min_insert_block_size_bytes = 0';
+  'SETTINGS max_threads = 1, max_insert_block_size = 65536, min_insert_block_size_rows = 65536, min_insert_block_size_bytes = 0, optimize_on_insert = 0';
 
 /** FindingObserved fields whose findings_history column has another name. */
 const FINDING_FIELD_COLUMNS: Readonly<Record<string, string>> = {
