@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { dirname } from 'node:path';
-import { type Readable, Transform } from 'node:stream';
+import { finished, type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Busboy from 'busboy';
 import { REPORT_HEAD_BYTES } from '../domain/recognise-report.ts';
@@ -93,7 +93,7 @@ export function receiveUpload(
             truncated = true;
           });
           try {
-            await pipeline(stream, inBatches(WRITE_BYTES), file);
+            await pipeline(stream, inBatches(file, WRITE_BYTES));
           } catch (error) {
             await rm(path, { force: true });
             const full = storageFullReason(error);
@@ -130,26 +130,44 @@ export function receiveUpload(
 const WRITE_BYTES = 1 << 20;
 
 /**
- * Gathers the upload's 64 KiB socket reads into ~1 MiB writes: each write is a hop to the thread pool
- * and back, and a 1 GiB upload made 16k of them (one copy per MiB is cheaper than the wake-ups).
+ * Hands the upload's 64 KiB socket reads to `file` ~1 MiB at a time, as one writev of those chunks:
+ * each write is a hop to the thread pool and back, and a 1 GiB upload made 16k of them. Corked, the
+ * chunks go out without being copied into one buffer first (that copy was ~0.4 s of the main thread
+ * per GiB). The next chunk is taken once the batch is written: the file's pace is the upload's.
  */
-function inBatches(bytes: number): Transform {
-  let batch: Buffer[] = [];
+function inBatches(file: Writable, bytes: number): Writable {
+  let held: Buffer[] = [];
   let size = 0;
-  const take = () => {
-    const joined = Buffer.concat(batch, size);
-    batch = [];
+  const writeHeld = (done: (error?: Error | null) => void) => {
+    const chunks = held;
+    held = [];
     size = 0;
-    return joined;
+    file.cork();
+    for (let i = 0; i < chunks.length - 1; i++) file.write(chunks[i]);
+    file.write(chunks.at(-1), done);
+    file.uncork();
   };
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      batch.push(chunk);
+  // A failed write reaches the pipeline through its callback; the file's own error event has nothing to add.
+  file.on('error', () => {});
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      held.push(chunk);
       size += chunk.length;
-      done(null, size >= bytes ? take() : undefined);
+      if (size < bytes) done();
+      else writeHeld(done);
     },
-    flush(done) {
-      done(null, size > 0 ? take() : undefined);
+    final(done) {
+      const end = (error?: Error | null) => {
+        if (error) return done(error);
+        file.end();
+        finished(file, (closed) => done(closed));
+      };
+      if (size > 0) writeHeld(end);
+      else end();
+    },
+    destroy(error, done) {
+      file.destroy();
+      done(error);
     },
   });
 }
