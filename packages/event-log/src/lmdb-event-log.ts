@@ -55,6 +55,8 @@ export interface LmdbEventLogOptions {
   readonly pollIntervalMs?: number;
   /** Delay before a batch whose handler threw is delivered again. Default 1000 ms. */
   readonly retryDelayMs?: number;
+  /** A segment file takes no more appends once it holds this many bytes. Default 1 GiB. */
+  readonly segmentBytes?: number;
 }
 
 type RecordKey = [string, number, number];
@@ -77,6 +79,7 @@ const MAX_SAFE_OFFSET = Number.MAX_SAFE_INTEGER;
 export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<EventLog> {
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
   const retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_MS;
+  const segmentBytes = options.segmentBytes ?? SEGMENT_BYTES;
   const root: RootDatabase = open({
     path: options.path,
     maxDbs: 8,
@@ -363,7 +366,7 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
           for (let from = 0; from < indexes.length; ) {
             const to = batches.fill(published, headers, indexes, from);
             const bytes = batches.encoded();
-            if (end > 0 && end + bytes.length > SEGMENT_BYTES) {
+            if (end > 0 && end + bytes.length > segmentBytes) {
               segment++;
               end = 0;
             }

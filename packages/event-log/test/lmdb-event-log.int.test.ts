@@ -1,6 +1,14 @@
 import { Buffer } from 'node:buffer';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -260,14 +268,19 @@ describe('LMDB event log', () => {
     await log.close();
   });
 
-  it('Given a log written one record per key (before stored batches), When it is opened and consumed, Then its records read as before and new ones follow', async () => {
+  it('Given a log written before segment files (one record per key, then LZ4-compressed batches in LMDB), When it is opened and consumed, Then its records read as before and new ones follow', async () => {
     const dir = tempDir();
     const setUp = await open(dir);
     await setUp.ensureTopics([{ name: 'legacy', partitions: 1 }]);
     await setUp.close();
     // The layout of earlier versions: u8 1 | u32 key length | key | u32 headers length | headers | value.
     const raw = lmdbOpen({ path: dir, maxDbs: 8 });
-    const records = raw.openDB({ name: 'records', encoding: 'binary', keyEncoding: 'ordered-binary' });
+    const records = raw.openDB({
+      name: 'records',
+      encoding: 'binary',
+      keyEncoding: 'ordered-binary',
+      compression: true,
+    });
     const meta = raw.openDB({ name: 'meta', encoding: 'ordered-binary', keyEncoding: 'ordered-binary' });
     const legacyFrame = (key: string, headers: string, value: string) => {
       const k = Buffer.from(key);
@@ -282,18 +295,32 @@ describe('LMDB event log', () => {
     };
     await records.put(['legacy', 0, 0], legacyFrame('a', '', 'first'));
     await records.put(['legacy', 0, 1], legacyFrame('b', '{"h":"1"}', 'second'));
-    await meta.put(['hwm', 'legacy', 0], 2);
+    // Then: u8 2 | u32 count | count × (u32 frame length | frame without its first byte), compressed.
+    const long = 'x'.repeat(3000);
+    const frames = [legacyFrame('c', '', `third${long}`), legacyFrame('d', '', `fourth${long}`)];
+    const batch = Buffer.concat([
+      Buffer.from([2, 0, 0, 0, 2]),
+      ...frames.flatMap((f) => {
+        const length = Buffer.alloc(4);
+        length.writeUInt32BE(f.length - 1);
+        return [length, f.subarray(1)];
+      }),
+    ]);
+    await records.put(['legacy', 0, 2], batch);
+    await meta.put(['hwm', 'legacy', 0], 4);
     await raw.close();
 
     const log = await open(dir);
-    await log.publish('legacy', [{ key: 'c', value: Buffer.from('third') }]);
+    await log.publish('legacy', [{ key: 'e', value: Buffer.from('fifth') }]);
     const all = await readAll(log, 'legacy');
     expect(
       [...all.values()].map((r) => [r.offset, r.key, Buffer.from(r.value).toString(), r.headers]),
     ).toEqual([
       [0, 'a', 'first', undefined],
       [1, 'b', 'second', { h: '1' }],
-      [2, 'c', 'third', undefined],
+      [2, 'c', `third${long}`, undefined],
+      [3, 'd', `fourth${long}`, undefined],
+      [4, 'e', 'fifth', undefined],
     ]);
     await log.close();
   });
@@ -351,6 +378,40 @@ describe('LMDB event log', () => {
     expect(segmentBytes).toBeGreaterThanOrEqual(raw);
     expect(segmentBytes).toBeLessThan(raw + 20_000 * 12 + 1200 * 5);
     expect(statSync(join(dir, 'data.mdb')).size).toBeLessThan(raw / 4); // its minimum, 32 pages of 16 KiB
+  });
+
+  it('Given segment files of 64 KiB, When 1 MiB of records is published across a restart, Then appends move on to new files and every record reads back in order', async () => {
+    const dir = tempDir();
+    const openSmall = () => openLmdbEventLog({ path: dir, pollIntervalMs: 20, segmentBytes: 64 << 10 });
+    let log = await openSmall();
+    await log.ensureTopics([{ name: 'rolling', partitions: 3 }]);
+    const value = (i: number) => Buffer.from(`${i}:${'v'.repeat(1000)}`);
+    const publishRange = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 50) {
+        await log.publish(
+          'rolling',
+          Array.from({ length: 50 }, (_, j) => ({ key: `k${(i + j) % 7}`, value: value(i + j) })),
+        );
+      }
+    };
+    await publishRange(0, 500);
+    await log.close();
+    log = await openSmall();
+    await publishRange(500, 1000);
+    const all = await readAll(log, 'rolling');
+    await log.close();
+    expect(all.size).toBe(1000);
+    const files = readdirSync(join(dir, 'segments'));
+    expect(files.length).toBeGreaterThanOrEqual(15);
+    for (const file of files)
+      expect(statSync(join(dir, 'segments', file)).size).toBeLessThanOrEqual(64 << 10);
+    for (let p = 0; p < 3; p++) {
+      const values = [...all.values()]
+        .filter((r) => r.partition === p)
+        .sort((a, b) => a.offset - b.offset)
+        .map((r) => Number(Buffer.from(r.value).toString().split(':')[0]));
+      expect(values).toEqual([...values].sort((a, b) => a - b));
+    }
   });
 
   it('Given the newest bytes of a segment lost in a power cut, When the log is reopened, Then the records past the last intact batch are dropped, offsets rewound, and appends go on', async () => {
