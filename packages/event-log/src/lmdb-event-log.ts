@@ -426,9 +426,11 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
    * offset past them, so that appends go on from the last intact record.
    */
   async function dropTornTails(): Promise<void> {
-    for (const { key } of meta.getRange({})) {
-      if (key[0] !== 'hwm') continue;
-      const [, topic, partition] = key;
+    // Listed first: the loop below writes, and an LMDB range read must not span those writes.
+    const partitions = [...meta.getKeys({})].filter(
+      (key): key is ['hwm', string, number] => key[0] === 'hwm',
+    );
+    for (const [, topic, partition] of partitions) {
       const torn: RecordKey[] = [];
       for (const entry of records.getRange({
         start: [topic, partition, MAX_SAFE_OFFSET],
