@@ -30,8 +30,8 @@ export interface EndToEnd {
   peakRssMb: number;
   rssGrowthMb: number;
   /**
-   * Growth of the anonymous part alone (heaps, buffers). The rest is file pages the kernel maps and
-   * may drop at any time: LMDB (the event log) is memory-mapped, and reading it back maps its pages.
+   * Growth of the anonymous part alone (heaps, buffers). The rest is file pages mapped into the
+   * process, which the kernel may drop at any time: chDB's code, and the event log's LMDB index.
    */
   anonGrowthMb: number;
   findingsQueryable: number;
