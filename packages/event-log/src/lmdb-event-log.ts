@@ -72,7 +72,7 @@ const DEFAULT_RETRY_MS = 1000;
 const FRAME_V1 = 1;
 const FRAME_BATCH = 2;
 const FRAME_SEGMENT = 3;
-/** A stored batch is cut after this many bytes (before compression). */
+/** A stored batch is cut after this many bytes. */
 const BATCH_BYTES = 32 * 1024;
 const MAX_SAFE_OFFSET = Number.MAX_SAFE_INTEGER;
 
@@ -124,8 +124,8 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
   /** The bytes of the batch a `records` value stands for. */
   function storedBatch(value: Uint8Array): Uint8Array {
     if (value[0] !== FRAME_SEGMENT) return value;
-    const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
-    return segments.read(view.getUint32(1), view.getUint32(5), view.getUint32(9));
+    const { segment, position, length } = segmentRefOf(value);
+    return segments.read(segment, position, length);
   }
 
   function partitionsOf(topic: string): number | undefined {
@@ -371,11 +371,7 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
               end = 0;
             }
             segments.write(segment, end, bytes);
-            segmentRef[0] = FRAME_SEGMENT;
-            segmentRef.writeUInt32BE(segment, 1);
-            segmentRef.writeUInt32BE(end, 5);
-            segmentRef.writeUInt32BE(bytes.length, 9);
-            segmentRef.writeUInt32BE(crc32(bytes), 13);
+            writeSegmentRef(segmentRef, { segment, position: end, length: bytes.length, crc: crc32(bytes) });
             // put() copies the bytes into the write transaction at once, so one scratch buffer serves all.
             records.put([topic, p, next], segmentRef);
             end += bytes.length;
@@ -414,10 +410,9 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
 
   /** Whether the segment bytes an index entry points at are there, whole. */
   function intact(value: Uint8Array): boolean {
-    const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
-    const [segment, position, length] = [view.getUint32(1), view.getUint32(5), view.getUint32(9)];
+    const { segment, position, length, crc } = segmentRefOf(value);
     if (position + length > segments.size(segment)) return false;
-    return crc32(segments.read(segment, position, length)) === view.getUint32(13);
+    return crc32(segments.read(segment, position, length)) === crc;
   }
 
   /**
@@ -471,6 +466,32 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
 }
 
 const utf8Decoder = new TextDecoder();
+
+/** Where a batch sits in the segment files: a `records` value, u8 FRAME_SEGMENT | 4 × u32 (17 bytes). */
+interface SegmentRef {
+  segment: number;
+  position: number;
+  length: number;
+  crc: number;
+}
+
+function writeSegmentRef(into: Buffer, ref: SegmentRef): void {
+  into[0] = FRAME_SEGMENT;
+  into.writeUInt32BE(ref.segment, 1);
+  into.writeUInt32BE(ref.position, 5);
+  into.writeUInt32BE(ref.length, 9);
+  into.writeUInt32BE(ref.crc, 13);
+}
+
+function segmentRefOf(value: Uint8Array): SegmentRef {
+  const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  return {
+    segment: view.getUint32(1),
+    position: view.getUint32(5),
+    length: view.getUint32(9),
+    crc: view.getUint32(13),
+  };
+}
 
 /** Validates a batch and stringifies its headers (once per distinct headers object). */
 function headerJsonOf(batch: readonly LogRecord[]): (string | undefined)[] {
