@@ -12,6 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { open as lmdbOpen } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EventLog, partitionFor, type StoredRecord } from '../src/event-log.ts';
@@ -481,6 +482,41 @@ describe('LMDB event log', () => {
       expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
       expect(offsets[0]).toBe(0);
     }
+    await log.close();
+  });
+
+  it('Given a linger, When the producer goes quiet, Then the records are handed over well before the linger ends', async () => {
+    const log = await open(tempDir());
+    await log.ensureTopics([{ name: 'quiet', partitions: 2 }]);
+    const consumer = log.consume('g', 'quiet', async () => {}, { maxBatch: 1000, lingerMs: 5000 });
+    // The consumer is idle-waiting: the append wakes it and it starts lingering.
+    await new Promise((r) => setTimeout(r, 100));
+    const published = performance.now();
+    await log.publish('quiet', [{ key: 'k', value: Buffer.from('last of an import') }]);
+    await waitFor(async () => (await consumer.lag()) === 0, 'the record handed over');
+    const handedAfterMs = performance.now() - published;
+    await consumer.stop();
+    // One look at lingerMs / 5 (1 s) saw no more records: not the whole 5 s.
+    expect(handedAfterMs).toBeLessThan(2500);
+    await log.close();
+  });
+
+  it('Given a consumer that polls rarely, When another thread of the process publishes, Then the consumer is woken at once', async () => {
+    const dir = tempDir();
+    const log = await openLmdbEventLog({ path: dir, pollIntervalMs: 60_000 });
+    await log.ensureTopics([{ name: 'threads', partitions: 1 }]);
+    const seen: string[] = [];
+    const consumer = log.consume('g', 'threads', async (records) => {
+      for (const r of records) seen.push(Buffer.from(r.value).toString());
+    });
+    await new Promise((r) => setTimeout(r, 100)); // idle: waiting for an append or its next poll, in 60 s
+    const worker = new Worker(new URL('./thread-publisher.mjs', import.meta.url), {
+      workerData: { path: dir, topic: 'threads' },
+    });
+    await new Promise((resolve, reject) => worker.once('exit', resolve).once('error', reject));
+    await waitFor(() => seen.length === 1, 'the record from the other thread', 10_000);
+    expect(seen).toEqual(['from another thread']);
+    await consumer.stop();
     await log.close();
   });
 });

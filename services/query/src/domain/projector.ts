@@ -70,6 +70,8 @@ const FINDING_COLUMNS = [
 export class Projector {
   private consumers: Consumer[] = [];
   private knowledgeConsumer: Consumer | undefined;
+  /** Called after the next findings insert: waitForFindings counts again then, not at its next poll. */
+  private readonly onFindingsInserted = new Set<() => void>();
 
   constructor(private readonly deps: ProjectorDeps) {}
 
@@ -172,12 +174,19 @@ export class Projector {
       try {
         await this.insertFile('findings_history', container, 'Avro', FINDING_COLUMNS);
         end();
+        this.findingsInserted();
         return;
       } catch (error) {
         this.deps.logger.warn({ err: error }, 'findings batch refused as Avro: decoding it');
       }
     }
     await this.timed(Topics.findings, records, (e) => this.findings(e));
+    this.findingsInserted();
+  }
+
+  private findingsInserted(): void {
+    for (const wake of this.onFindingsInserted) wake();
+    this.onFindingsInserted.clear();
   }
 
   private async findings(events: FindingObserved[]): Promise<void> {
@@ -335,7 +344,13 @@ export class Projector {
       if (Number(row?.n ?? 0) >= expected) return;
       if (Date.now() > deadline)
         throw new Error(`import ${importId}: findings still being projected; will retry`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 50);
+        this.onFindingsInserted.add(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
   }
 
