@@ -32,9 +32,9 @@ export interface ConsumeOptions {
   /** Upper bound of records handed to one handler call. */
   readonly maxBatch?: number;
   /**
-   * Embedded log: while fewer than maxBatch records wait, hand them over only after this long (default
-   * 0), so that a stream of small appends reaches the handler as a few large batches. Kafka batches by
-   * its own fetch and ignores it.
+   * Embedded log: while fewer than maxBatch records wait and more keep arriving, hand them over only
+   * after this long (default 0), so that a stream of small appends reaches the handler as a few large
+   * batches; once none arrived for a fifth of it, at once. Kafka batches by its own fetch and ignores it.
    */
   readonly lingerMs?: number;
 }
