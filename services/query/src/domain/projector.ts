@@ -345,11 +345,13 @@ export class Projector {
       if (Date.now() > deadline)
         throw new Error(`import ${importId}: findings still being projected; will retry`);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 50);
-        this.onFindingsInserted.add(() => {
+        const wake = () => {
           clearTimeout(timer);
+          this.onFindingsInserted.delete(wake);
           resolve();
-        });
+        };
+        const timer = setTimeout(wake, 50);
+        this.onFindingsInserted.add(wake);
       });
     }
   }
