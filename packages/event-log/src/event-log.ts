@@ -34,7 +34,8 @@ export interface ConsumeOptions {
   /**
    * Embedded log: while fewer than maxBatch records wait and more keep arriving, hand them over only
    * after this long (default 0), so that a stream of small appends reaches the handler as a few large
-   * batches; once none arrived for a fifth of it, at once. Kafka batches by its own fetch and ignores it.
+   * batches; once none arrived for a fifth of it (at most 100 ms), at once. Kafka batches by its own
+   * fetch and ignores it.
    */
   readonly lingerMs?: number;
 }

@@ -258,8 +258,9 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
 
     /**
      * Whether to wait for more records: fewer than maxBatch wait, lingerMs has not passed since that was
-     * first seen, and more arrived since the last look (one every lingerMs / 5). A producer that went
-     * quiet (an import's last findings) is not waited for: that wait was ~0.2 s of every import's end.
+     * first seen, and more arrived since the last look (every lingerMs / 5, at most 100 ms apart). A
+     * producer that went quiet (an import's last findings) is not waited for: that wait was ~0.2 s of
+     * every import's end.
      */
     private shouldLinger(partitions: number): boolean {
       if (this.lingerMs <= 0) return false;
@@ -285,7 +286,7 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
     private async consumeBatch(partitions: number): Promise<boolean> {
       if (this.shouldLinger(partitions)) {
         const left = this.lingerMs - (Date.now() - this.lingeringSince);
-        await this.sleepUninterruptedByAppends(Math.max(1, Math.min(left, this.lingerMs / 5)));
+        await this.sleepUninterruptedByAppends(Math.max(1, Math.min(left, this.lingerMs / 5, 100)));
         return true;
       }
       const batch: StoredRecord[] = [];
