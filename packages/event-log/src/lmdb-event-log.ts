@@ -76,6 +76,8 @@ const FRAME_SEGMENT = 3;
 /** A stored batch is cut after this many bytes. */
 const BATCH_BYTES = 32 * 1024;
 const MAX_SAFE_OFFSET = Number.MAX_SAFE_INTEGER;
+/** A lingering consumer looks for more records every fifth of its linger, and at least this often. */
+const LINGER_LOOK_MAX_MS = 100;
 
 export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<EventLog> {
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
@@ -258,9 +260,8 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
 
     /**
      * Whether to wait for more records: fewer than maxBatch wait, lingerMs has not passed since that was
-     * first seen, and more arrived since the last look (every lingerMs / 5, at most 100 ms apart). A
-     * producer that went quiet (an import's last findings) is not waited for: that wait was ~0.2 s of
-     * every import's end.
+     * first seen, and more arrived since the last look (see LINGER_LOOK_MAX_MS). A producer that went
+     * quiet (an import's last findings) is not waited for: that wait was ~0.2 s of every import's end.
      */
     private shouldLinger(partitions: number): boolean {
       if (this.lingerMs <= 0) return false;
@@ -286,7 +287,9 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
     private async consumeBatch(partitions: number): Promise<boolean> {
       if (this.shouldLinger(partitions)) {
         const left = this.lingerMs - (Date.now() - this.lingeringSince);
-        await this.sleepUninterruptedByAppends(Math.max(1, Math.min(left, this.lingerMs / 5, 100)));
+        await this.sleepUninterruptedByAppends(
+          Math.max(1, Math.min(left, this.lingerMs / 5, LINGER_LOOK_MAX_MS)),
+        );
         return true;
       }
       const batch: StoredRecord[] = [];
