@@ -82,17 +82,16 @@ export function qualysRowMapper(header: readonly string[]): QualysRowMapper {
     if (fields.length !== width) {
       return { kind: 'invalid', reason: `expected ${width} fields as in the header, found ${fields.length}` };
     }
-    const get = (column: Column): string => (index[column] >= 0 ? (fields[index[column]] ?? '') : '');
-    const qid = get('qid').trim();
-    const ip = get('ip').trim();
+    const qid = cell(fields, index.qid).trim();
+    const ip = cell(fields, index.ip).trim();
     if (!/^\d+$/.test(qid)) return { kind: 'invalid', reason: `QID "${qid}" is not a number` };
     if (!ip) return { kind: 'invalid', reason: 'IP is empty' };
-    const severity = Number.parseInt(get('severity'), 10);
+    const severity = Number.parseInt(cell(fields, index.severity), 10);
     if (!(severity >= 1 && severity <= 5)) {
-      return { kind: 'invalid', reason: `Severity "${get('severity')}" is not between 1 and 5` };
+      return { kind: 'invalid', reason: `Severity "${cell(fields, index.severity)}" is not between 1 and 5` };
     }
-    const vulnType = qualysType(get('type'));
-    const port = Number.parseInt(get('port'), 10);
+    const vulnType = qualysType(cell(fields, index.type));
+    const port = Number.parseInt(cell(fields, index.port), 10);
     const finding: ParsedFinding = {
       line,
       source: 'qualys',
@@ -100,52 +99,74 @@ export function qualysRowMapper(header: readonly string[]): QualysRowMapper {
       severity,
       vulnType,
       ip,
-      dns: get('dns'),
-      netbios: get('netbios'),
-      os: get('os'),
-      hostId: get('hostId'),
-      trackingMethod: get('trackingMethod'),
+      dns: cell(fields, index.dns),
+      netbios: cell(fields, index.netbios),
+      os: cell(fields, index.os),
+      hostId: cell(fields, index.hostId),
+      trackingMethod: cell(fields, index.trackingMethod),
       port: Number.isFinite(port) ? port : null,
-      protocol: get('protocol').toLowerCase(),
-      fqdn: get('fqdn'),
-      ssl: /ssl/i.test(get('ssl')),
-      status: get('status'),
-      firstDetected: firstDetected(get('firstDetected')),
-      lastDetected: lastDetected(get('lastDetected')),
-      timesDetected: toIntOrNull(get('timesDetected')),
-      results: get('results'),
-      network: get('network'),
-      scannerSeverity: get('severity'),
+      protocol: cell(fields, index.protocol).toLowerCase(),
+      fqdn: cell(fields, index.fqdn),
+      ssl: /ssl/i.test(cell(fields, index.ssl)),
+      status: cell(fields, index.status),
+      firstDetected: firstDetected(cell(fields, index.firstDetected)),
+      lastDetected: lastDetected(cell(fields, index.lastDetected)),
+      timesDetected: toIntOrNull(cell(fields, index.timesDetected)),
+      results: cell(fields, index.results),
+      network: cell(fields, index.network),
+      scannerSeverity: cell(fields, index.severity),
     };
-    const vulnerability = (): ParsedVulnerability => {
-      const cvss = scoreAndVector(get('cvssBase'));
-      const cvss3 = scoreAndVector(get('cvss3Base'));
-      return {
-        source: 'qualys',
-        vulnKey: qid,
-        title: get('title'),
-        severity,
-        vulnType,
-        category: get('category'),
-        cves: get('cves')
-          .split(/[,\s]+/)
-          .filter((cve) => cve.length > 0),
-        vendorReferences: get('vendorReferences'),
-        cvssBase: cvss.score,
-        cvssVector: cvss.vector,
-        cvss3Base: cvss3.score,
-        cvss3Vector: cvss3.vector,
-        threat: get('threat'),
-        impact: get('impact'),
-        solution: get('solution'),
-        pciVuln: get('pciVuln').toLowerCase() === 'yes',
-        cvss4Base: null,
-        cvss4Vector: '',
-        epss: null,
-      };
+    return {
+      kind: 'finding',
+      finding,
+      vulnerability: vulnerabilityOf(fields, index, qid, severity, vulnType),
     };
-    return { kind: 'finding', finding, vulnerability };
   };
+}
+
+/**
+ * A row's vulnerability, built only if its QID is new to the import. Made here, not as a closure inside
+ * the row mapper: tsx names each function created per row with a defineProperty (see fieldText).
+ */
+function vulnerabilityOf(
+  fields: readonly string[],
+  index: Record<Column, number>,
+  qid: string,
+  severity: number,
+  vulnType: VulnType,
+): () => ParsedVulnerability {
+  return () => {
+    const cvss = scoreAndVector(cell(fields, index.cvssBase));
+    const cvss3 = scoreAndVector(cell(fields, index.cvss3Base));
+    return {
+      source: 'qualys',
+      vulnKey: qid,
+      title: cell(fields, index.title),
+      severity,
+      vulnType,
+      category: cell(fields, index.category),
+      cves: cell(fields, index.cves)
+        .split(/[,\s]+/)
+        .filter((cve) => cve.length > 0),
+      vendorReferences: cell(fields, index.vendorReferences),
+      cvssBase: cvss.score,
+      cvssVector: cvss.vector,
+      cvss3Base: cvss3.score,
+      cvss3Vector: cvss3.vector,
+      threat: cell(fields, index.threat),
+      impact: cell(fields, index.impact),
+      solution: cell(fields, index.solution),
+      pciVuln: cell(fields, index.pciVuln).toLowerCase() === 'yes',
+      cvss4Base: null,
+      cvss4Vector: '',
+      epss: null,
+    };
+  };
+}
+
+/** The field at `at`, '' when the column is absent (-1). */
+function cell(fields: readonly string[], at: number): string {
+  return at >= 0 ? (fields[at] ?? '') : '';
 }
 
 /** Each column's position in the header (-1: absent); the first of its names present wins. */
