@@ -24,7 +24,8 @@ export interface Serde {
   decode<T extends DataTopic>(topic: T, bytes: Uint8Array): DecodeResult<TopicEvents[T]>;
   /**
    * Messages of a one-record topic as an Avro object container file, for loaders that read Avro
-   * themselves (ClickHouse's FORMAT Avro): the bodies are copied, never decoded in JS. `rename` renames
+   * themselves (ClickHouse's FORMAT Avro): the file's parts in order, the bodies views of the messages,
+   * never decoded in JS nor copied into one buffer (write them with one writev). `rename` renames
    * fields in the container's schema (the binary encoding holds no names). undefined when a message is
    * not in the wire format or was written with another schema than the current one: decode those.
    */
@@ -32,7 +33,7 @@ export interface Serde {
     topic: DataTopic,
     messages: readonly Uint8Array[],
     rename?: Readonly<Record<string, string>>,
-  ): Buffer | undefined;
+  ): Uint8Array[] | undefined;
   /** Call before decode(): makes the message's writer schema known (registry lookup by id, cached). */
   prepare(bytes: Uint8Array): Promise<void>;
 }
@@ -124,11 +125,15 @@ const asBuffer = (bytes: Uint8Array): Buffer =>
 const LONG = avro.Type.forSchema('long');
 const METADATA = avro.Type.forSchema({ type: 'map', values: 'bytes' });
 
-/** An Avro object container file of one block, no codec (Avro 1.11 spec, "Object Container Files"). */
-function objectContainer(schemaJson: string, bodies: readonly Uint8Array[]): Buffer {
+/**
+ * The parts of an Avro object container file of one block, no codec (Avro 1.11 spec, "Object Container
+ * Files"). Not concatenated: a 25,000-finding batch is ~12 MB, and copying it into a fresh buffer cost
+ * the projector ~0.45 s of the main thread per GiB imported, mostly in page faults.
+ */
+function objectContainer(schemaJson: string, bodies: readonly Uint8Array[]): Uint8Array[] {
   const sync = randomBytes(16);
   const size = bodies.reduce((sum, b) => sum + b.length, 0);
-  return Buffer.concat([
+  return [
     Buffer.from('Obj\x01', 'latin1'),
     METADATA.toBuffer({ 'avro.schema': Buffer.from(schemaJson), 'avro.codec': Buffer.from('null') }),
     sync,
@@ -136,7 +141,7 @@ function objectContainer(schemaJson: string, bodies: readonly Uint8Array[]): Buf
     LONG.toBuffer(size),
     ...bodies,
     sync,
-  ]);
+  ];
 }
 
 /** Embedded mode: fixed ids, one per topic schema version, no registry process. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Analytics } from '@q2h/analytics';
 import {
@@ -225,13 +225,19 @@ export class Projector {
   /** Loads rows through a temporary file (chDB reads files natively), removed whatever happens. */
   private async insertFile(
     table: string,
-    content: string | Buffer,
+    content: string | readonly Uint8Array[],
     format: 'JSONCompactEachRow' | 'Avro',
     columns?: readonly string[],
   ): Promise<void> {
     const path = join(this.deps.tmpDir, `${table}-${randomUUID()}`);
     try {
-      await writeFile(path, content);
+      const file = await open(path, 'w');
+      try {
+        if (typeof content === 'string') await file.writeFile(content);
+        else await file.writev(content);
+      } finally {
+        await file.close();
+      }
       await this.deps.analytics.insertFile(table, path, format, columns);
     } finally {
       await rm(path, { force: true });
