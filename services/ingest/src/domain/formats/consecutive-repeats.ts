@@ -1,4 +1,9 @@
-import { assetOf, type EmittedFinding, type ParsedFinding } from '../report-model.ts';
+import {
+  assetOf,
+  type EmittedFinding,
+  type ParsedFinding,
+  type ParsedVulnerability,
+} from '../report-model.ts';
 import type { FindingsSink, ReadOutcome } from './report-format.ts';
 
 /** q2h's counting unit within one report (the finding key without tenant and source). */
@@ -60,13 +65,24 @@ class HeldFinding {
   merged(): EmittedFinding {
     if (this.repeats === 0) return this.first;
     const { finding, vulnerability } = this.first;
-    const repeatCves = this.repeatCves;
     return {
       finding: { ...finding, results: this.outputs.join('\n\n') },
-      vulnerability: () => {
-        const first = vulnerability();
-        return { ...first, cves: [...new Set([...first.cves, ...repeatCves])] };
-      },
+      vulnerability: withCves(vulnerability, this.repeatCves),
     };
   }
+}
+
+/**
+ * The first finding's vulnerability with the repeats' CVEs added. Made here, not as a closure inside
+ * merged(): tsx names every function created per finding with a defineProperty (see fieldText in
+ * csv-records.ts).
+ */
+function withCves(
+  vulnerability: () => ParsedVulnerability,
+  repeatCves: ReadonlySet<string>,
+): () => ParsedVulnerability {
+  return () => {
+    const first = vulnerability();
+    return { ...first, cves: [...new Set([...first.cves, ...repeatCves])] };
+  };
 }

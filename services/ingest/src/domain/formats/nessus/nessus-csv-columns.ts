@@ -1,4 +1,4 @@
-import type { ParsedFinding, RowResult } from '../../report-model.ts';
+import type { ParsedFinding, ParsedVulnerability, RowResult } from '../../report-model.ts';
 import { isBlank } from '../csv-table.ts';
 import { pluginOutputOf, pluginVulnerability } from './nessus-plugin.ts';
 import { nessusSeverity, nessusVulnType } from './nessus-severity.ts';
@@ -64,15 +64,14 @@ export function nessusRowMapper(
     if (fields.length !== width) {
       return { kind: 'invalid', reason: `expected ${width} fields as in the header, found ${fields.length}` };
     }
-    const get = (column: Column): string => (index[column] >= 0 ? (fields[index[column]] ?? '') : '');
-    const pluginId = get('pluginId').trim();
+    const pluginId = cell(fields, index.pluginId).trim();
     if (!/^\d+$/.test(pluginId)) {
       return { kind: 'invalid', reason: `Plugin ID "${pluginId}" is not a number` };
     }
-    const host = get('host').trim();
-    const dns = get('dns').trim();
+    const host = cell(fields, index.host).trim();
+    const dns = cell(fields, index.dns).trim();
     if (!host && !dns) return { kind: 'invalid', reason: 'the host (IP address or name) is empty' };
-    const written = get('severity').trim();
+    const written = cell(fields, index.severity).trim();
     const severity = nessusSeverity(written);
     if (severity === undefined) {
       return {
@@ -80,7 +79,7 @@ export function nessusRowMapper(
         reason: `severity "${written}" is not None/Info, Low, Medium, High or Critical`,
       };
     }
-    const port = Number.parseInt(get('port'), 10);
+    const port = Number.parseInt(cell(fields, index.port), 10);
     const hostIsIp = isIpAddress(host);
     const finding: ParsedFinding = {
       line,
@@ -90,45 +89,66 @@ export function nessusRowMapper(
       vulnType: nessusVulnType(severity),
       ip: hostIsIp ? host : '',
       dns: dns || (hostIsIp ? '' : host),
-      netbios: get('netbios').trim(),
+      netbios: cell(fields, index.netbios).trim(),
       fqdn: '',
       os: '',
       hostId: '',
       trackingMethod: '',
       // Port 0 is Nessus's "general": a finding about the host, not a service.
       port: Number.isFinite(port) && port > 0 ? port : null,
-      protocol: get('protocol').trim().toLowerCase(),
+      protocol: cell(fields, index.protocol).trim().toLowerCase(),
       ssl: false,
       status: '',
-      firstDetected: tenableScDate(get('firstSeen')),
-      lastDetected: tenableScDate(get('lastSeen')),
+      firstDetected: tenableScDate(cell(fields, index.firstSeen)),
+      lastDetected: tenableScDate(cell(fields, index.lastSeen)),
       timesDetected: null,
       // Tenable.sc's Plugin Text starts with its own label.
-      results: pluginOutputOf(get('output').replace(/^Plugin Output:[ \t]*/, '')),
+      results: pluginOutputOf(cell(fields, index.output).replace(/^Plugin Output:[ \t]*/, '')),
       network: '',
       scannerSeverity: written,
     };
-    // The plugin's texts are read only for its first row (parseReport calls this once per plugin).
-    const vulnerability = () =>
-      pluginVulnerability({
-        id: pluginId,
-        name: get('name').trim(),
-        family: get('family').trim(),
-        severity,
-        cves: [get('cves')],
-        xrefs: [get('xrefs')],
-        cvss: get('cvss'),
-        cvssVector: get('cvssVector'),
-        cvss3: get('cvss3'),
-        cvss3Vector: get('cvss3Vector'),
-        cvss4: get('cvss4'),
-        cvss4Vector: '',
-        epss: get('epss'),
-        synopsis: get('synopsis'),
-        description: get('description'),
-        solution: get('solution'),
-        seeAlso: get('seeAlso'),
-      });
-    return { kind: 'finding', finding, vulnerability };
+    return {
+      kind: 'finding',
+      finding,
+      vulnerability: vulnerabilityOf(fields, index, pluginId, severity),
+    };
   };
+}
+
+/**
+ * A row's vulnerability, its plugin's texts read only for the plugin's first row (parseReport calls it
+ * once per plugin). Made here, not as a closure inside the row mapper: tsx names every function created
+ * per row with a defineProperty (see fieldText in csv-records.ts).
+ */
+function vulnerabilityOf(
+  fields: readonly string[],
+  index: Record<Column, number>,
+  pluginId: string,
+  severity: number,
+): () => ParsedVulnerability {
+  return () =>
+    pluginVulnerability({
+      id: pluginId,
+      name: cell(fields, index.name).trim(),
+      family: cell(fields, index.family).trim(),
+      severity,
+      cves: [cell(fields, index.cves)],
+      xrefs: [cell(fields, index.xrefs)],
+      cvss: cell(fields, index.cvss),
+      cvssVector: cell(fields, index.cvssVector),
+      cvss3: cell(fields, index.cvss3),
+      cvss3Vector: cell(fields, index.cvss3Vector),
+      cvss4: cell(fields, index.cvss4),
+      cvss4Vector: '',
+      epss: cell(fields, index.epss),
+      synopsis: cell(fields, index.synopsis),
+      description: cell(fields, index.description),
+      solution: cell(fields, index.solution),
+      seeAlso: cell(fields, index.seeAlso),
+    });
+}
+
+/** The field at `at`, '' when the column is absent (-1). */
+function cell(fields: readonly string[], at: number): string {
+  return at >= 0 ? (fields[at] ?? '') : '';
 }

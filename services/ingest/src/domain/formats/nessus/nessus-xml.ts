@@ -1,4 +1,4 @@
-import type { ParsedFinding } from '../../report-model.ts';
+import type { ParsedFinding, ParsedVulnerability } from '../../report-model.ts';
 import { ConsecutiveRepeats } from '../consecutive-repeats.ts';
 import type { ReportFormat } from '../report-format.ts';
 import { readXml, type SaxesTagPlain, type XmlContext, type XmlHandlers } from '../xml-stream.ts';
@@ -158,18 +158,22 @@ function itemOf(tag: SaxesTagPlain, line: number): Item | string {
  * it says when the host was scanned (lastDetected), never when a finding was first seen.
  */
 function hostAssetOf(host: Host): HostAsset {
-  const tag = (name: string) => host.tags.get(name) ?? '';
   const nameIsIp = isIpAddress(host.name);
   return {
-    ip: tag('host-ip') || (nameIsIp ? host.name : ''),
-    fqdn: tag('host-fqdn'),
-    dns: tag('host-rdns') || (nameIsIp ? '' : host.name),
-    netbios: tag('netbios-name'),
-    os: tag('operating-system'),
+    ip: hostTag(host, 'host-ip') || (nameIsIp ? host.name : ''),
+    fqdn: hostTag(host, 'host-fqdn'),
+    dns: hostTag(host, 'host-rdns') || (nameIsIp ? '' : host.name),
+    netbios: hostTag(host, 'netbios-name'),
+    os: hostTag(host, 'operating-system'),
     lastDetected:
-      hostTime(tag('HOST_END_TIMESTAMP'), tag('HOST_END')) ??
-      hostTime(tag('HOST_START_TIMESTAMP'), tag('HOST_START')),
+      hostTime(hostTag(host, 'HOST_END_TIMESTAMP'), hostTag(host, 'HOST_END')) ??
+      hostTime(hostTag(host, 'HOST_START_TIMESTAMP'), hostTag(host, 'HOST_START')),
   };
+}
+
+/** A host tag's text, '' when the host has none. */
+function hostTag(host: Host, name: string): string {
+  return host.tags.get(name) ?? '';
 }
 
 /** The epoch-seconds tag when present (true UTC); the text date is the scanner's local time. */
@@ -179,7 +183,6 @@ function hostTime(timestamp: string, text: string): number | null {
 
 function emittedOf(asset: HostAsset, item: Item) {
   const { attributes, children } = item;
-  const child = (name: string) => children.get(name) ?? '';
   const serviceName = attributes['svc_name'] ?? '';
   const finding: ParsedFinding = {
     line: item.line,
@@ -197,28 +200,42 @@ function emittedOf(asset: HostAsset, item: Item) {
     status: '',
     firstDetected: null,
     timesDetected: null,
-    results: pluginOutputOf(child('plugin_output')),
+    results: pluginOutputOf(childText(children, 'plugin_output')),
     network: '',
     scannerSeverity: attributes['severity'] ?? '',
   };
   const plugin: PluginFacts = {
     id: item.pluginId,
-    name: (attributes['pluginName'] ?? '').trim() || child('plugin_name').trim(),
+    name: (attributes['pluginName'] ?? '').trim() || childText(children, 'plugin_name').trim(),
     family: (attributes['pluginFamily'] ?? '').trim(),
     severity: item.severity,
     cves: item.cves,
     xrefs: item.xrefs,
-    cvss: child('cvss_base_score'),
-    cvssVector: child('cvss_vector'),
-    cvss3: child('cvss3_base_score'),
-    cvss3Vector: child('cvss3_vector'),
-    cvss4: child('cvss4_base_score'),
-    cvss4Vector: child('cvss4_vector'),
-    epss: child('epss_score'),
-    synopsis: child('synopsis'),
-    description: child('description'),
-    solution: child('solution'),
-    seeAlso: child('see_also'),
+    cvss: childText(children, 'cvss_base_score'),
+    cvssVector: childText(children, 'cvss_vector'),
+    cvss3: childText(children, 'cvss3_base_score'),
+    cvss3Vector: childText(children, 'cvss3_vector'),
+    cvss4: childText(children, 'cvss4_base_score'),
+    cvss4Vector: childText(children, 'cvss4_vector'),
+    epss: childText(children, 'epss_score'),
+    synopsis: childText(children, 'synopsis'),
+    description: childText(children, 'description'),
+    solution: childText(children, 'solution'),
+    seeAlso: childText(children, 'see_also'),
   };
-  return { finding, vulnerability: () => pluginVulnerability(plugin) };
+  return { finding, vulnerability: vulnerabilityOf(plugin) };
+}
+
+/**
+ * A ReportItem child's text, '' when the item has none. A module function, not a closure made per
+ * ReportItem: tsx names every function created at run time with a defineProperty (see fieldText in
+ * csv-records.ts).
+ */
+function childText(children: Map<string, string>, name: string): string {
+  return children.get(name) ?? '';
+}
+
+/** The finding's vulnerability, built only when parseReport first meets its plugin. */
+function vulnerabilityOf(plugin: PluginFacts): () => ParsedVulnerability {
+  return () => pluginVulnerability(plugin);
 }

@@ -68,24 +68,7 @@ export function portFindings(host: NmapHost, port: NmapPort, scanStart: number |
       results: software ? `${software} (${entry.cpe})` : entry.cpe,
       scannerSeverity: entry.cvss,
     };
-    const vulnerability = (): ParsedVulnerability => ({
-      source: 'nmap',
-      vulnKey: entry.id,
-      title: entry.id,
-      severity,
-      vulnType: 'vulnerability',
-      category: entry.type ? `vulners ${entry.type}` : 'vulners',
-      cves: [...new Set(entry.id.toUpperCase().match(/CVE-\d{4}-\d{4,}/g) ?? [])],
-      vendorReferences: entry.type ? `https://vulners.com/${entry.type}/${entry.id}` : '',
-      ...NO_CVSS,
-      cvssBase: score,
-      threat: entry.isExploit ? 'Vulners lists this entry as an exploit.' : '',
-      impact: '',
-      solution: '',
-      pciVuln: false,
-      epss: null,
-    });
-    return { finding, vulnerability };
+    return { finding, vulnerability: vulnersVulnerability(entry, score, severity) };
   });
 
   const vulnKey = `open-port:${port.port}/${port.protocol}`;
@@ -102,24 +85,58 @@ export function portFindings(host: NmapHost, port: NmapPort, scanStart: number |
       results: [service, description].filter((part) => part !== '').join(': '),
       scannerSeverity: '',
     },
-    vulnerability: () => ({
-      source: 'nmap',
-      vulnKey,
-      title: `Open port: ${port.port}/${port.protocol}`,
-      severity: 1,
-      vulnType: 'information',
-      category: 'open port',
-      cves: [],
-      vendorReferences: '',
-      ...NO_CVSS,
-      threat: '',
-      impact: '',
-      solution: '',
-      pciVuln: false,
-      epss: null,
-    }),
+    vulnerability: openPortVulnerability(port, vulnKey),
   });
   return findings;
+}
+
+/**
+ * A vulners entry's vulnerability, built only for the first finding of its id. Made here, not as a closure
+ * per entry: tsx names every function created at run time with a defineProperty (see fieldText in
+ * csv-records.ts).
+ */
+function vulnersVulnerability(
+  entry: VulnersEntry,
+  score: number | null,
+  severity: number,
+): () => ParsedVulnerability {
+  return () => ({
+    source: 'nmap',
+    vulnKey: entry.id,
+    title: entry.id,
+    severity,
+    vulnType: 'vulnerability',
+    category: entry.type ? `vulners ${entry.type}` : 'vulners',
+    cves: [...new Set(entry.id.toUpperCase().match(/CVE-\d{4}-\d{4,}/g) ?? [])],
+    vendorReferences: entry.type ? `https://vulners.com/${entry.type}/${entry.id}` : '',
+    ...NO_CVSS,
+    cvssBase: score,
+    threat: entry.isExploit ? 'Vulners lists this entry as an exploit.' : '',
+    impact: '',
+    solution: '',
+    pciVuln: false,
+    epss: null,
+  });
+}
+
+/** The open port's vulnerability (information), built only for the first finding of its key. */
+function openPortVulnerability(port: NmapPort, vulnKey: string): () => ParsedVulnerability {
+  return () => ({
+    source: 'nmap',
+    vulnKey,
+    title: `Open port: ${port.port}/${port.protocol}`,
+    severity: 1,
+    vulnType: 'information',
+    category: 'open port',
+    cves: [],
+    vendorReferences: '',
+    ...NO_CVSS,
+    threat: '',
+    impact: '',
+    solution: '',
+    pciVuln: false,
+    epss: null,
+  });
 }
 
 function cvssScore(value: string): number | null {

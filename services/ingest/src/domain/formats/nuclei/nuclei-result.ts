@@ -1,7 +1,7 @@
 import type { VulnType } from '@q2h/contracts';
 import type { ParsedFinding, ParsedVulnerability, RowResult } from '../../report-model.ts';
 import { NO_CVSS, withCvss } from '../cvss.ts';
-import { isObject, numberAt, objectAt, text, texts } from './json-values.ts';
+import { isObject, type JsonObject, numberAt, objectAt, text, texts } from './json-values.ts';
 import { nucleiTarget } from './nuclei-target.ts';
 
 /** Nuclei's severities on q2h's 1–5. "unknown", a missing one or any other value count as information. */
@@ -64,7 +64,28 @@ export function nucleiFinding(document: unknown, line: number): RowResult {
     network: '',
     scannerSeverity,
   };
-  const vulnerability = (): ParsedVulnerability => {
+  return {
+    kind: 'finding',
+    finding,
+    vulnerability: vulnerabilityOf(document, info, templateId, matcher, vulnKey, severity, vulnType),
+  };
+}
+
+/**
+ * The result's vulnerability, built only for its key's first finding. Made here, not as a closure inside
+ * nucleiFinding: tsx names every function created per result with a defineProperty (see fieldText in
+ * csv-records.ts).
+ */
+function vulnerabilityOf(
+  document: JsonObject,
+  info: JsonObject,
+  templateId: string,
+  matcher: string,
+  vulnKey: string,
+  severity: number,
+  vulnType: VulnType,
+): () => ParsedVulnerability {
+  return () => {
     const classification = objectAt(info.classification);
     const name = text(info.name).trim() || templateId;
     return {
@@ -88,7 +109,6 @@ export function nucleiFinding(document: unknown, line: number): RowResult {
       epss: probability(numberAt(classification['epss-score'])),
     };
   };
-  return { kind: 'finding', finding, vulnerability };
 }
 
 /** The score goes with the version its vector names; without a vector it is CVSS 3 (templates' rule). */

@@ -49,37 +49,48 @@ function openvasRowMapper(header: readonly string[]): (fields: readonly string[]
     if (fields.length !== width) {
       return { kind: 'invalid', reason: `expected ${width} fields as in the header, found ${fields.length}` };
     }
-    const get = (column: Column): string => (index[column] >= 0 ? (fields[index[column]] ?? '').trim() : '');
-    const list = (...columns: Column[]) =>
-      columns.flatMap((column) => get(column).split(',')).flatMap((item) => item.trim() || []);
-    const port = get('port');
+    const port = cell(fields, index.port);
     return openvasFinding(
       {
-        host: get('ip'),
-        hostname: get('hostname'),
+        host: cell(fields, index.ip),
+        hostname: cell(fields, index.hostname),
         port: /^\d+$/.test(port) ? Number(port) : null,
-        protocol: get('protocol').toLowerCase(),
-        threat: get('severity'),
-        score: get('cvss'),
-        oid: get('oid'),
-        title: get('title'),
+        protocol: cell(fields, index.protocol).toLowerCase(),
+        threat: cell(fields, index.severity),
+        score: cell(fields, index.cvss),
+        oid: cell(fields, index.oid),
+        title: cell(fields, index.title),
         family: '',
-        cves: list('cves'),
-        references: list('bids', 'certs', 'otherReferences'),
+        cves: list(fields, index.cves),
+        references: list(fields, index.bids, index.certs, index.otherReferences),
         // The CSV gives the score without its vector; Greenbone scores with CVSS v3 where the NVT has
         // one (since GVM 21.04), so q2h files it as v3, as DefectDojo does (report_detail_v2.csv: 9.8).
-        cvss: { ...NO_CVSS, cvss3Base: toNumber(get('cvss')) },
-        summary: get('summary'),
-        insight: get('insight'),
-        impact: get('impact'),
-        solution: get('solution'),
-        output: get('output'),
-        detectedAt: greenboneDate(get('timestamp')),
-        epss: epssOf(get('epss')),
+        cvss: { ...NO_CVSS, cvss3Base: toNumber(cell(fields, index.cvss)) },
+        summary: cell(fields, index.summary),
+        insight: cell(fields, index.insight),
+        impact: cell(fields, index.impact),
+        solution: cell(fields, index.solution),
+        output: cell(fields, index.output),
+        detectedAt: greenboneDate(cell(fields, index.timestamp)),
+        epss: epssOf(cell(fields, index.epss)),
       },
       line,
     );
   };
+}
+
+/**
+ * The field at `at`, trimmed; '' when the column is absent (-1). A module function, not a closure made
+ * per row: tsx names every function created at run time with a defineProperty (see fieldText in
+ * csv-records.ts).
+ */
+function cell(fields: readonly string[], at: number): string {
+  return at >= 0 ? (fields[at] ?? '').trim() : '';
+}
+
+/** The comma-separated items of the fields at `positions`, trimmed, empty ones dropped. */
+function list(fields: readonly string[], ...positions: number[]): string[] {
+  return positions.flatMap((at) => cell(fields, at).split(',')).flatMap((item) => item.trim() || []);
 }
 
 /** OpenVAS / Greenbone "CSV Results" export: the header on the first line, one row per result. */

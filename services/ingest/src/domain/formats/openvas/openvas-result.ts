@@ -88,7 +88,20 @@ export function openvasFinding(result: OpenvasResult, line: number): RowResult {
     network: '',
     scannerSeverity: result.threat || result.score,
   };
-  const vulnerability = (): ParsedVulnerability => ({
+  return { kind: 'finding', finding, vulnerability: vulnerabilityOf(result, severity, vulnType) };
+}
+
+/**
+ * The result's vulnerability, built only for its NVT's first finding. Made here, not as a closure inside
+ * openvasFinding: tsx names every function created per result with a defineProperty (see fieldText in
+ * csv-records.ts).
+ */
+function vulnerabilityOf(
+  result: OpenvasResult,
+  severity: number,
+  vulnType: VulnType,
+): () => ParsedVulnerability {
+  return () => ({
     source: 'openvas',
     vulnKey: result.oid,
     // XML formatters wrap long NVT names (many_vuln.xml): a title is one line.
@@ -105,7 +118,6 @@ export function openvasFinding(result: OpenvasResult, line: number): RowResult {
     pciVuln: false,
     epss: result.epss,
   });
-  return { kind: 'finding', finding, vulnerability };
 }
 
 /**

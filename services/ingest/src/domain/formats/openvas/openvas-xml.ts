@@ -121,7 +121,6 @@ function reportResults(context: XmlContext): XmlHandlers {
 
 function emit(result: ResultBeingRead, context: XmlContext): void {
   const tags = nvtTags(result.texts.get('nvt/tags') ?? '');
-  const tag = (name: string) => tags.get(name)?.trim() ?? '';
   const read = openvasFinding(
     {
       host: result.text('host'),
@@ -136,11 +135,11 @@ function emit(result: ResultBeingRead, context: XmlContext): void {
       cves: result.cves,
       references: result.references,
       cvss: result.cvss(tags),
-      summary: tag('summary'),
-      insight: tag('insight'),
-      impact: tag('impact'),
+      summary: nvtTag(tags, 'summary'),
+      insight: nvtTag(tags, 'insight'),
+      impact: nvtTag(tags, 'impact'),
       // GMP 20.08+ moved the solution out of the tags into <solution>.
-      solution: result.text('nvt/solution') || tag('solution'),
+      solution: result.text('nvt/solution') || nvtTag(tags, 'solution'),
       output: result.texts.get('description') ?? '',
       detectedAt: greenboneDate(result.text('creation_time')),
       epss: epssOf(result.text('nvt/epss/max_severity/score')),
@@ -149,6 +148,15 @@ function emit(result: ResultBeingRead, context: XmlContext): void {
   );
   if (read.kind === 'finding') context.emit(read);
   else if (read.kind === 'invalid') context.fail(read.reason);
+}
+
+/**
+ * An NVT tag's text, trimmed; '' when the NVT has none. A module function, not a closure made per
+ * result: tsx names every function created at run time with a defineProperty (see fieldText in
+ * csv-records.ts).
+ */
+function nvtTag(tags: Map<string, string>, name: string): string {
+  return tags.get(name)?.trim() ?? '';
 }
 
 function attribute(tag: SaxesTagPlain, name: string): string {

@@ -1,3 +1,4 @@
+import type { VulnType } from '@q2h/contracts';
 import type { ParsedFinding, ParsedVulnerability } from '../../report-model.ts';
 import type { FindingsSink, ReportFormat } from '../report-format.ts';
 import { readXml, type XmlContext } from '../xml-stream.ts';
@@ -211,11 +212,19 @@ function findingOf(host: Host, detection: Detection, glossary: Glossary) {
     timesDetected: toIntOrNull(detection.timesFound),
     results: detection.result,
   };
-  const vulnerability = (): ParsedVulnerability => {
+  return { finding, vulnerability: vulnerabilityOf(known, qid, vulnType) };
+}
+
+/**
+ * The detection's vulnerability from the glossary, built only if its QID is new to the import. Made
+ * here, not as a closure per detection: tsx names every function created at run time with a
+ * defineProperty (see fieldText in csv-records.ts).
+ */
+function vulnerabilityOf(known: GlossaryEntry, qid: string, vulnType: VulnType): () => ParsedVulnerability {
+  return () => {
     const { scannerSeverity: _, ...knowledge } = known;
     return { ...knowledge, source: 'qualys', vulnKey: qid, vulnType };
   };
-  return { finding, vulnerability };
 }
 
 function blankHost(): Host {

@@ -1,3 +1,4 @@
+import type { VulnType } from '@q2h/contracts';
 import type { ParsedFinding, ParsedVulnerability, RowResult } from '../../report-model.ts';
 import { isBlank, readCsvTable } from '../csv-table.ts';
 import type { FindingsSink, ReportFormat, ReportHead, ReportSource } from '../report-format.ts';
@@ -71,6 +72,8 @@ function readPciCsv(source: ReportSource, sink: FindingsSink) {
 
 function pciRowMapper(header: readonly string[]) {
   const cell = cellsOf(header, COLUMNS);
+  /** The cells trimmed: all but RESULT, whose layout is kept. */
+  const get = cellsOf(header, COLUMNS, (value) => value.trim());
   const width = header.length;
 
   return (fields: readonly string[], line: number): RowResult => {
@@ -78,19 +81,18 @@ function pciRowMapper(header: readonly string[]) {
     if (fields.length !== width) {
       return { kind: 'invalid', reason: `expected ${width} fields as in the header, found ${fields.length}` };
     }
-    const get = (column: keyof typeof COLUMNS) => cell(fields, column).trim();
-    const qid = get('qid');
-    const ip = get('ip');
+    const qid = get(fields, 'qid');
+    const ip = get(fields, 'ip');
     if (!/^\d+$/.test(qid)) return { kind: 'invalid', reason: `QID "${qid}" is not a number` };
     if (!ip) return { kind: 'invalid', reason: 'IP is empty' };
-    const severity = pciSeverity(get('qualysSeverity'), get('pciSeverity'));
+    const severity = pciSeverity(get(fields, 'qualysSeverity'), get(fields, 'pciSeverity'));
     if (!severity) {
       return {
         kind: 'invalid',
-        reason: `neither Q_SEVERITY "${get('qualysSeverity')}" nor SEVERITY "${get('pciSeverity')}" is a severity`,
+        reason: `neither Q_SEVERITY "${get(fields, 'qualysSeverity')}" nor SEVERITY "${get(fields, 'pciSeverity')}" is a severity`,
       };
     }
-    const vulnType = qualysType(get('type'));
+    const vulnType = qualysType(get(fields, 'type'));
     const finding: ParsedFinding = {
       line,
       source: 'qualys',
@@ -99,43 +101,61 @@ function pciRowMapper(header: readonly string[]) {
       scannerSeverity: severity.written,
       vulnType,
       ip,
-      dns: get('hostname'),
+      dns: get(fields, 'hostname'),
       netbios: '',
-      os: get('os'),
+      os: get(fields, 'os'),
       hostId: '',
       trackingMethod: '',
       network: '',
-      port: toIntOrNull(get('port')),
-      protocol: get('protocol').toLowerCase(),
+      port: toIntOrNull(get(fields, 'port')),
+      protocol: get(fields, 'protocol').toLowerCase(),
       fqdn: '',
       ssl: false,
       status: '',
       firstDetected: null,
-      lastDetected: pciDate(get('lastScan')),
+      lastDetected: pciDate(get(fields, 'lastScan')),
       timesDetected: null,
       results: cell(fields, 'result'),
     };
-    const vulnerability = (): ParsedVulnerability => {
-      const cvss = scoreAndVector(get('cvssBase'));
-      return {
-        ...UNKNOWN_KNOWLEDGE,
-        source: 'qualys',
-        vulnKey: qid,
-        title: get('title'),
-        severity: severity.value,
-        vulnType,
-        category: get('category'),
-        cves: cveIdsIn(get('cves')),
-        cvssBase: cvss.score,
-        cvssVector: cvss.vector,
-        threat: get('threat'),
-        impact: get('impact'),
-        solution: get('solution'),
-        // "Fail" (PCI export) or "Y" (HackerGuardian): the detection fails PCI compliance.
-        pciVuln: /^(fail|y|yes)$/i.test(get('isPci')),
-      };
+    return {
+      kind: 'finding',
+      finding,
+      vulnerability: vulnerabilityOf(get, fields, qid, severity.value, vulnType),
     };
-    return { kind: 'finding', finding, vulnerability };
+  };
+}
+
+/**
+ * A row's vulnerability, built only if its QID is new to the import. Made here, not as a closure inside
+ * the row mapper: tsx names every function created per row with a defineProperty (see fieldText in
+ * csv-records.ts).
+ */
+function vulnerabilityOf(
+  get: (fields: readonly string[], column: keyof typeof COLUMNS) => string,
+  fields: readonly string[],
+  qid: string,
+  severity: number,
+  vulnType: VulnType,
+): () => ParsedVulnerability {
+  return () => {
+    const cvss = scoreAndVector(get(fields, 'cvssBase'));
+    return {
+      ...UNKNOWN_KNOWLEDGE,
+      source: 'qualys',
+      vulnKey: qid,
+      title: get(fields, 'title'),
+      severity,
+      vulnType,
+      category: get(fields, 'category'),
+      cves: cveIdsIn(get(fields, 'cves')),
+      cvssBase: cvss.score,
+      cvssVector: cvss.vector,
+      threat: get(fields, 'threat'),
+      impact: get(fields, 'impact'),
+      solution: get(fields, 'solution'),
+      // "Fail" (PCI export) or "Y" (HackerGuardian): the detection fails PCI compliance.
+      pciVuln: /^(fail|y|yes)$/i.test(get(fields, 'isPci')),
+    };
   };
 }
 

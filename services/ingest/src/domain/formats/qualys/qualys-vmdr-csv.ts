@@ -1,3 +1,4 @@
+import type { VulnType } from '@q2h/contracts';
 import Papa from 'papaparse';
 import { readCsvRecords } from '../../csv-records.ts';
 import type { DeclaredTotals, ParsedFinding, ParsedVulnerability, RowResult } from '../../report-model.ts';
@@ -153,36 +154,37 @@ function vmdrRowMapper(header: readonly string[], cveKnowledge: Map<string, CveK
     if (fields.length !== width) {
       return { kind: 'invalid', reason: `expected ${width} fields as in the header, found ${fields.length}` };
     }
-    const get = (column: Column) => cell(fields, column);
-    const qid = get('qid');
+    const qid = cell(fields, 'qid');
     if (!/^\d+$/.test(qid)) return { kind: 'invalid', reason: `QID "${qid}" is not a number` };
-    const severity = Number.parseInt(get('severity'), 10);
+    const severity = Number.parseInt(cell(fields, 'severity'), 10);
     if (!(severity >= 1 && severity <= 5)) {
-      return { kind: 'invalid', reason: `Severity "${get('severity')}" is not between 1 and 5` };
+      return { kind: 'invalid', reason: `Severity "${cell(fields, 'severity')}" is not between 1 and 5` };
     }
     // Several addresses of one asset stay in `ip` until onePerIp splits them.
-    const ip = get('ipv4') || get('ipv6');
-    if (!ip && !get('assetName')) return { kind: 'invalid', reason: 'the asset has no IP and no name' };
-    const port = toIntOrNull(get('port'));
-    const protocol = get('protocol').toLowerCase();
+    const ip = cell(fields, 'ipv4') || cell(fields, 'ipv6');
+    if (!ip && !cell(fields, 'assetName')) {
+      return { kind: 'invalid', reason: 'the asset has no IP and no name' };
+    }
+    const port = toIntOrNull(cell(fields, 'port'));
+    const protocol = cell(fields, 'protocol').toLowerCase();
     if (cveLayout) {
-      const detection = `${get('assetId')}|${ip}|${qid}|${port}|${protocol}`;
+      const detection = `${cell(fields, 'assetId')}|${ip}|${qid}|${port}|${protocol}`;
       if (detection === previousDetection) return { kind: 'skip' }; // the same detection, another CVE
       previousDetection = detection;
     }
-    const vulnType = qualysType(get('type'));
+    const vulnType = qualysType(cell(fields, 'type'));
     const finding: ParsedFinding = {
       line,
       source: 'qualys',
       vulnKey: qid,
       severity,
-      scannerSeverity: get('severity'),
+      scannerSeverity: cell(fields, 'severity'),
       vulnType,
       ip,
-      dns: get('assetName'),
+      dns: cell(fields, 'assetName'),
       netbios: '',
-      os: get('os'),
-      hostId: get('assetId'),
+      os: cell(fields, 'os'),
+      hostId: cell(fields, 'assetId'),
       trackingMethod: '',
       network: '',
       // VMDR writes port 0 for a host-level detection, which other Qualys reports leave empty.
@@ -190,30 +192,49 @@ function vmdrRowMapper(header: readonly string[], cveKnowledge: Map<string, CveK
       protocol,
       fqdn: '',
       ssl: false,
-      status: vmdrStatus(get('status')),
-      firstDetected: vmdrDate(get('firstDetected')),
-      lastDetected: vmdrDate(get('lastDetected')),
-      timesDetected: toIntOrNull(get('timesDetected')),
-      results: get('results'),
+      status: vmdrStatus(cell(fields, 'status')),
+      firstDetected: vmdrDate(cell(fields, 'firstDetected')),
+      lastDetected: vmdrDate(cell(fields, 'lastDetected')),
+      timesDetected: toIntOrNull(cell(fields, 'timesDetected')),
+      results: cell(fields, 'results'),
     };
-    const vulnerability = (): ParsedVulnerability => {
-      const cves = cveKnowledge.get(qid);
-      return {
-        ...UNKNOWN_KNOWLEDGE,
-        source: 'qualys',
-        vulnKey: qid,
-        title: get('title'),
-        severity,
-        vulnType,
-        category: get('category'),
-        cves: cves ? [...cves.cves] : [],
-        cvssBase: cves?.cvss2 ?? null,
-        cvss3Base: cves?.cvss3 ?? null,
-        threat: get('threat'),
-        solution: get('solution'),
-      };
+    return {
+      kind: 'finding',
+      finding,
+      vulnerability: vulnerabilityOf(cell, fields, cveKnowledge, qid, severity, vulnType),
     };
-    return { kind: 'finding', finding, vulnerability };
+  };
+}
+
+/**
+ * A row's vulnerability, built only if its QID is new to the import. Made here, not as a closure inside
+ * the row mapper: tsx names every function created per row with a defineProperty (see fieldText in
+ * csv-records.ts).
+ */
+function vulnerabilityOf(
+  cell: (fields: readonly string[], column: Column) => string,
+  fields: readonly string[],
+  cveKnowledge: Map<string, CveKnowledge>,
+  qid: string,
+  severity: number,
+  vulnType: VulnType,
+): () => ParsedVulnerability {
+  return () => {
+    const cves = cveKnowledge.get(qid);
+    return {
+      ...UNKNOWN_KNOWLEDGE,
+      source: 'qualys',
+      vulnKey: qid,
+      title: cell(fields, 'title'),
+      severity,
+      vulnType,
+      category: cell(fields, 'category'),
+      cves: cves ? [...cves.cves] : [],
+      cvssBase: cves?.cvss2 ?? null,
+      cvss3Base: cves?.cvss3 ?? null,
+      threat: cell(fields, 'threat'),
+      solution: cell(fields, 'solution'),
+    };
   };
 }
 

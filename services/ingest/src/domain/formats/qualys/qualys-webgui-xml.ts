@@ -1,7 +1,7 @@
 import type { VulnType } from '@q2h/contracts';
 import type { DeclaredTotals, ParsedFinding, ParsedVulnerability } from '../../report-model.ts';
 import type { ReportFormat } from '../report-format.ts';
-import { readXml, type XmlContext } from '../xml-stream.ts';
+import { readXml, type SaxesTagPlain, type XmlContext } from '../xml-stream.ts';
 import { scoreAndVector, toIntOrNull } from './qualys-columns.ts';
 import { cveIdsIn, isoDate, UNKNOWN_KNOWLEDGE } from './qualys-values.ts';
 import { elementEvents, xmlRootName } from './xml-elements.ts';
@@ -62,19 +62,18 @@ function scanReader(context: XmlContext) {
   return elementEvents({
     open(tag, path, line) {
       const parent = path.at(-2);
-      const attribute = (name: string) => String(tag.attributes[name] ?? '').trim();
       if (path.length === 1 && tag.name !== 'SCAN') context.fail(`not a Qualys scan XML: root <${tag.name}>`);
-      else if (tag.name === 'KEY' && parent === 'HEADER') key = attribute('value');
+      else if (tag.name === 'KEY' && parent === 'HEADER') key = attribute(tag, 'value');
       else if (tag.name === 'IP' && parent === 'SCAN') {
-        const name = attribute('name');
-        host = { ip: attribute('value'), dns: name === NO_HOSTNAME ? '' : name, os: '', netbios: '' };
+        const name = attribute(tag, 'name');
+        host = { ip: attribute(tag, 'value'), dns: name === NO_HOSTNAME ? '' : name, os: '', netbios: '' };
       } else if (parent === 'IP' && Object.hasOwn(SECTIONS, tag.name)) section = SECTIONS[tag.name];
       else if (tag.name === 'CAT' && section) {
         cat = {
-          category: attribute('value'),
-          port: attribute('port'),
-          protocol: attribute('protocol'),
-          fqdn: attribute('fqdn'),
+          category: attribute(tag, 'value'),
+          port: attribute(tag, 'port'),
+          protocol: attribute(tag, 'protocol'),
+          fqdn: attribute(tag, 'fqdn'),
         };
       } else if (section && parent === 'CAT' && tag.name === section.item) {
         item = {
@@ -83,11 +82,11 @@ function scanReader(context: XmlContext) {
           protocol: cat.protocol,
           fqdn: cat.fqdn,
           line,
-          qid: attribute('number'),
-          severity: attribute('severity'),
+          qid: attribute(tag, 'number'),
+          severity: attribute(tag, 'severity'),
           vulnType: section.vulnType,
           cves: [],
-          cveAttribute: attribute('cveid'),
+          cveAttribute: attribute(tag, 'cveid'),
           references: [],
           texts: {},
         };
@@ -152,7 +151,13 @@ function findingOf(
     timesDetected: null,
     results: texts['RESULT'] ?? '',
   };
-  const vulnerability = (): ParsedVulnerability => {
+  return { finding, vulnerability: vulnerabilityOf(item, severity) };
+}
+
+/** The item's vulnerability, built only if its QID is new to the import. */
+function vulnerabilityOf(item: Item, severity: number): () => ParsedVulnerability {
+  return () => {
+    const { qid, texts } = item;
     const cvss = scoreAndVector(texts['CVSS_BASE'] ?? '');
     const cvss3 = scoreAndVector(texts['CVSS3_BASE'] ?? '');
     return {
@@ -175,5 +180,13 @@ function findingOf(
       pciVuln: texts['PCI_FLAG'] === '1',
     };
   };
-  return { finding, vulnerability };
+}
+
+/**
+ * An attribute of a start tag, trimmed; '' when absent. A module function, not a closure made per
+ * element: tsx names every function created at run time with a defineProperty (see fieldText in
+ * csv-records.ts).
+ */
+function attribute(tag: SaxesTagPlain, name: string): string {
+  return String(tag.attributes[name] ?? '').trim();
 }
