@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type CeilingResult,
@@ -91,10 +91,17 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; url:
   throw new Error(`q2h ${how} on port ${port}; its last log lines:\n${logTail}`);
 }
 
-/** curl, as an operator's script would upload: native, so the client takes little of the shared CPUs. */
+/**
+ * curl, as an operator's script would upload: native, so the client takes little of the shared CPUs.
+ * The file goes as the request's body (`curl -T`); BENCH_UPLOAD=multipart sends it as `-F file=@…`.
+ */
 export function uploadWithCurl(url: string, file: string, token: string): Promise<string> {
+  const body =
+    process.env.BENCH_UPLOAD === 'multipart'
+      ? ['-F', `file=@${file}`, url]
+      : ['-X', 'POST', '-T', file, `${url}?filename=${encodeURIComponent(basename(file))}`];
   return new Promise((resolve, reject) => {
-    const curl = spawn('curl', ['-sS', '-H', `authorization: Bearer ${token}`, '-F', `file=@${file}`, url]);
+    const curl = spawn('curl', ['-sS', '-H', `authorization: Bearer ${token}`, ...body]);
     let out = '';
     curl.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();

@@ -125,6 +125,28 @@ describe('embedded API', () => {
     expect((await overview()).findings).toBe(11);
   });
 
+  it('given a report sent as the request body (curl -T), then it is imported under the name given', async () => {
+    const raw = (body: Uint8Array, query: string, headers: Record<string, string> = {}) =>
+      call(`/api/imports${query}`, { method: 'POST', token: adminToken, headers, body });
+    // The same bytes as the multipart upload above: the same content hash, so the same import.
+    const again = await raw(fourHosts, '?filename=again.csv', { 'content-type': 'application/octet-stream' });
+    expect(again).toMatchObject({ status: 200, body: { duplicate: true } });
+    // Untyped, as curl -T sends it; the name's directories are dropped.
+    const latin1 = readFileSync(`${scans}qualys_scan_report/scan_report_4_hosts_latin1.csv`);
+    const accepted = await raw(latin1, '?filename=exports%2Fweekly%2Flatin1.csv');
+    expect(accepted.status).toBe(202);
+    expect(await waitForImport(accepted.body.id)).toMatchObject({
+      status: 'done',
+      filename: 'latin1.csv',
+      findings: 11,
+      bytesDone: latin1.length,
+    });
+    // The same upload limit as multipart: the body is cut off at 64 MB and nothing is kept.
+    const huge = Buffer.concat([fourHosts, Buffer.alloc(65 * 2 ** 20, 'a')]);
+    expectProblem(await raw(huge, '?filename=huge.csv', { 'content-type': 'application/octet-stream' }), 413);
+    expect((await overview()).findings).toBe(11);
+  });
+
   it('given the incoherent report, then its coherence checks say what differs, at warning level', async () => {
     const accepted = await upload(
       readFileSync(`${scans}qualys_scan_report/scan_report_incoherent.csv`),

@@ -426,7 +426,19 @@ describe('failure story: concurrency and the server', () => {
         'insufficient-storage',
         'the server has no room left to store the file (ENOSPC): nothing was imported, try again later',
       );
-      // The same for a report expanded from a small archive: the archive fits, its report does not.
+      // The same for a report sent as the request body (curl -T)…
+      await expectRefused(
+        await call('/api/imports?filename=big.csv', {
+          method: 'POST',
+          token: adminToken,
+          headers: { 'content-type': 'application/octet-stream' },
+          body: report,
+        }),
+        507,
+        'insufficient-storage',
+        /\(ENOSPC\)/,
+      );
+      // …and for a report expanded from a small archive: the archive fits, its report does not.
       await expectRefused(
         await upload(gzipOf(report), 'big.csv.gz'),
         507,

@@ -253,7 +253,17 @@ export const openApiDocument = {
       },
       post: {
         summary: 'Upload a report (admin, analyst); parsed in the background',
+        description:
+          'The report is the multipart field `file`, or the whole body (application/octet-stream or untyped, as `curl -T` sends it) named by `filename`.',
         security: secured,
+        parameters: [
+          {
+            name: 'filename',
+            in: 'query',
+            description: 'The name of a report sent as the body (default "report")',
+            schema: { type: 'string' },
+          },
+        ],
         requestBody: {
           required: true,
           content: {
@@ -264,6 +274,7 @@ export const openApiDocument = {
                 properties: { file: { type: 'string', format: 'binary' } },
               },
             },
+            'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
           },
         },
         responses: {
@@ -278,7 +289,7 @@ export const openApiDocument = {
           400: problemResponse('malformed multipart request'),
           403: problemResponse('role not allowed'),
           413: problemResponse('over Q2H_MAX_UPLOAD_MB'),
-          415: problemResponse('not multipart/form-data'),
+          415: problemResponse('neither multipart/form-data nor application/octet-stream'),
           422: problemResponse(
             'empty, binary or unrecognised file; an archive that is not exactly one report, encrypted, nested or a zip bomb; XML declaring entities',
           ),

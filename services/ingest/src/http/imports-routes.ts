@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { ProblemError, problem } from '@q2h/platform';
 import { type Response, Router } from 'express';
 import type { RunningImportJob } from '../adapters/run-import-in-worker.ts';
-import { type IncomingUpload, receiveUpload, type UploadResult } from '../adapters/upload-store.ts';
+import {
+  type IncomingUpload,
+  receiveBody,
+  receiveUpload,
+  type UploadResult,
+} from '../adapters/upload-store.ts';
 import { archiveKindOf, type OpenableArchive } from '../domain/archive/archive-kind.ts';
 import { expandArchive, expansionCap } from '../domain/archive/expand-archive.ts';
 import type { ImportJob } from '../domain/import-job.ts';
@@ -27,6 +32,12 @@ function uploadProblem(result: Exclude<UploadResult, { kind: 'ok' }>): ProblemEr
     case 'no-file':
       return new ProblemError(problem(400, 'no-file', 'the multipart body has no field "file"'));
   }
+}
+
+/** A raw upload's name, from `?filename=` (its last path segment); "report" when none is given. */
+function filenameOf(query: unknown): string {
+  const name = typeof query === 'string' ? (query.split(/[\\/]/).pop() ?? '').trim() : '';
+  return name || 'report';
 }
 
 /** 507 (RFC 4918): the server's disk, not the file, is the problem; the same upload may succeed later. */
@@ -90,14 +101,23 @@ export function importsRouter(
   const router = Router();
   router.post('/imports', async (req, res) => {
     const tenant = req.principal!.tenant;
-    if (!req.is('multipart/form-data')) {
+    const multipart = req.is('multipart/form-data') === 'multipart/form-data';
+    // The body itself is the report when it is sent as bytes (curl -T) or untyped.
+    const raw = !multipart && (!req.headers['content-type'] || req.is('application/octet-stream'));
+    if (!multipart && !raw) {
       throw new ProblemError(
-        problem(415, 'not-multipart', 'send the report as multipart/form-data, field "file"'),
+        problem(
+          415,
+          'not-multipart',
+          'send the report as multipart/form-data (field "file"), or as the body with Content-Type application/octet-stream',
+        ),
       );
     }
     const importId = newImportId();
     const path = join(options.uploadDir, `${importId}.report`);
-    const upload = receiveUpload(req, path, options.maxUploadBytes);
+    const upload = multipart
+      ? receiveUpload(req, path, options.maxUploadBytes)
+      : receiveBody(req, path, filenameOf(req.query['filename']), options.maxUploadBytes);
     const head = await upload.head;
     if (head.kind !== 'ok') {
       const done = await upload.done;
