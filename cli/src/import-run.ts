@@ -1,12 +1,11 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileInChunks } from './file-chunks.ts';
 import type { FileOutcome } from './file-outcome.ts';
 import type { ImportReporter } from './import-reporter.ts';
-import { multipartFileBody } from './multipart-body.ts';
 import type { ImportView, Q2hClient } from './q2h-client.ts';
+import { reportBody } from './report-body.ts';
 import { ServerUnreachableError, SetupError } from './setup-error.ts';
 
 export interface ReportFile {
@@ -72,9 +71,7 @@ async function importFile(file: ReportFile, deps: ImportRunDeps, wait: boolean):
   const started = performance.now();
   const seconds = () => Math.round(performance.now() - started) / 1000;
   reporter.uploadStarted(file.path, file.bytes);
-  const body = multipartFileBody(basename(file.path), readFileInChunks(file.path), file.bytes, (sent) =>
-    reporter.uploadProgress(sent),
-  );
+  const body = reportBody(readFileInChunks(file.path), file.bytes, (sent) => reporter.uploadProgress(sent));
   const answer = await client.uploadReport(file.path, body);
   const base = { file: file.path, findings: null, hosts: null, coherenceLevel: null, error: null };
   if (answer.kind === 'refused') {

@@ -1,5 +1,6 @@
+import { basename } from 'node:path';
 import { type HttpAnswer, postStream } from './http-upload.ts';
-import type { MultipartBody } from './multipart-body.ts';
+import type { ReportBody } from './report-body.ts';
 import { ServerUnreachableError, SetupError } from './setup-error.ts';
 
 export type ImportStatus = 'accepted' | 'processing' | 'done' | 'failed' | 'retracted';
@@ -85,14 +86,14 @@ export class Q2hClient {
   }
 
   /**
-   * POST /api/imports with the file streamed as multipart: 202 accepted, 200 duplicate (same content
+   * POST /api/imports with the file streamed as the body, named by its base name: 202 accepted, 200 duplicate (same content
    * imported before), any other answer a refusal with the problem's detail.
    */
-  async uploadReport(filename: string, body: MultipartBody): Promise<UploadAnswer> {
+  async uploadReport(filename: string, body: ReportBody): Promise<UploadAnswer> {
     let reply: HttpAnswer;
     try {
       reply = await postStream(
-        `${this.baseUrl}/api/imports`,
+        `${this.baseUrl}/api/imports?filename=${encodeURIComponent(basename(filename))}`,
         {
           authorization: `Bearer ${this.token}`,
           'content-type': body.contentType,

@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-
-export interface MultipartBody {
+export interface ReportBody {
   contentType: string;
   /** Exact byte length, so the server knows the size up front (it estimates progress from it). */
   length: number;
@@ -10,35 +8,17 @@ export interface MultipartBody {
 }
 
 /**
- * Quotes a file name for Content-Disposition as browsers do (UTF-8, with CR, LF and quote escaped), so the
- * server names a CLI upload exactly as it names the same file uploaded from the UI.
+ * The report as the request's body (the server's `curl -T` way in: no multipart for it to parse),
+ * streamed from `content` (the file on disk): only one chunk of the file is in memory at a time,
+ * whatever its size. `onSent` is told the bytes handed to the connection so far.
  */
-function quotedFilename(filename: string): string {
-  return `"${filename.replace(/[\r\n"]/g, (c) => encodeURIComponent(c))}"`;
-}
-
-/**
- * A multipart/form-data body with one field `file`, streamed from `content` (the file on disk): only
- * one chunk of the file is in memory at a time, whatever its size. `onSent` is told the file bytes
- * handed to the connection so far (the preamble and epilogue are a few hundred bytes and not counted).
- */
-export function multipartFileBody(
-  filename: string,
+export function reportBody(
   content: ReadableStream<Uint8Array>,
   contentLength: number,
   onSent: (fileBytes: number) => void = () => {},
-): MultipartBody {
-  const boundary = `q2h-${randomBytes(12).toString('hex')}`;
-  const encoder = new TextEncoder();
-  const head = encoder.encode(
-    `--${boundary}\r\n` +
-      `Content-Disposition: form-data; name="file"; filename=${quotedFilename(filename)}\r\n` +
-      'Content-Type: application/octet-stream\r\n\r\n',
-  );
-  const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
+): ReportBody {
   const reader = content.getReader();
   let sent = 0;
-  let headSent = false;
   let readError: Error | undefined;
   // Cancelled by the consumer (the server answered early): the file reads end then, and that is no error.
   let cancelled = false;
@@ -49,11 +29,6 @@ export function multipartFileBody(
   const stream = new ReadableStream<Uint8Array>({
     // pull (not start) keeps backpressure: the next chunk is read from disk only when fetch wants it.
     async pull(controller) {
-      if (!headSent) {
-        headSent = true;
-        controller.enqueue(head);
-        return;
-      }
       let chunk: Awaited<ReturnType<typeof reader.read>>;
       try {
         chunk = await reader.read();
@@ -68,7 +43,6 @@ export function multipartFileBody(
           fail(controller, new Error(`the file changed while uploading (${sent} of ${contentLength} bytes)`));
           return;
         }
-        controller.enqueue(tail);
         controller.close();
         return;
       }
@@ -86,8 +60,8 @@ export function multipartFileBody(
     },
   });
   return {
-    contentType: `multipart/form-data; boundary=${boundary}`,
-    length: head.byteLength + contentLength + tail.byteLength,
+    contentType: 'application/octet-stream',
+    length: contentLength,
     stream,
     readError: () => readError,
   };
