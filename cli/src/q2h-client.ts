@@ -86,8 +86,8 @@ export class Q2hClient {
   }
 
   /**
-   * POST /api/imports with the file streamed as the body, named by its base name: 202 accepted, 200 duplicate (same content
-   * imported before), any other answer a refusal with the problem's detail.
+   * POST /api/imports with the file streamed as the body, named by its base name: 202 accepted, 200
+   * duplicate (same content imported before), any other answer a refusal with the problem's detail.
    */
   async uploadReport(filename: string, body: ReportBody): Promise<UploadAnswer> {
     let reply: HttpAnswer;

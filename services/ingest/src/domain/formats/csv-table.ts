@@ -74,3 +74,11 @@ export async function readCsvTable(
 
 /** True for a record that is a blank line. */
 export const isBlank = (fields: readonly string[]) => fields.every((f) => f.trim() === '');
+
+/**
+ * A row's field at a header position looked up once, '' when the column is absent (-1). A module
+ * function for every row mapper, not a closure made per row: see fieldText in csv-records.ts.
+ */
+export function cellAt(fields: readonly string[], at: number): string {
+  return at >= 0 ? (fields[at] ?? '') : '';
+}

@@ -1,5 +1,5 @@
 import type { ParsedFinding, ParsedVulnerability, RowResult } from '../../report-model.ts';
-import { isBlank } from '../csv-table.ts';
+import { cellAt, isBlank } from '../csv-table.ts';
 import { pluginOutputOf, pluginVulnerability } from './nessus-plugin.ts';
 import { nessusSeverity, nessusVulnType } from './nessus-severity.ts';
 import { isIpAddress, tenableScDate } from './nessus-values.ts';
@@ -64,14 +64,14 @@ export function nessusRowMapper(
     if (fields.length !== width) {
       return { kind: 'invalid', reason: `expected ${width} fields as in the header, found ${fields.length}` };
     }
-    const pluginId = cell(fields, index.pluginId).trim();
+    const pluginId = cellAt(fields, index.pluginId).trim();
     if (!/^\d+$/.test(pluginId)) {
       return { kind: 'invalid', reason: `Plugin ID "${pluginId}" is not a number` };
     }
-    const host = cell(fields, index.host).trim();
-    const dns = cell(fields, index.dns).trim();
+    const host = cellAt(fields, index.host).trim();
+    const dns = cellAt(fields, index.dns).trim();
     if (!host && !dns) return { kind: 'invalid', reason: 'the host (IP address or name) is empty' };
-    const written = cell(fields, index.severity).trim();
+    const written = cellAt(fields, index.severity).trim();
     const severity = nessusSeverity(written);
     if (severity === undefined) {
       return {
@@ -79,7 +79,7 @@ export function nessusRowMapper(
         reason: `severity "${written}" is not None/Info, Low, Medium, High or Critical`,
       };
     }
-    const port = Number.parseInt(cell(fields, index.port), 10);
+    const port = Number.parseInt(cellAt(fields, index.port), 10);
     const hostIsIp = isIpAddress(host);
     const finding: ParsedFinding = {
       line,
@@ -89,21 +89,21 @@ export function nessusRowMapper(
       vulnType: nessusVulnType(severity),
       ip: hostIsIp ? host : '',
       dns: dns || (hostIsIp ? '' : host),
-      netbios: cell(fields, index.netbios).trim(),
+      netbios: cellAt(fields, index.netbios).trim(),
       fqdn: '',
       os: '',
       hostId: '',
       trackingMethod: '',
       // Port 0 is Nessus's "general": a finding about the host, not a service.
       port: Number.isFinite(port) && port > 0 ? port : null,
-      protocol: cell(fields, index.protocol).trim().toLowerCase(),
+      protocol: cellAt(fields, index.protocol).trim().toLowerCase(),
       ssl: false,
       status: '',
-      firstDetected: tenableScDate(cell(fields, index.firstSeen)),
-      lastDetected: tenableScDate(cell(fields, index.lastSeen)),
+      firstDetected: tenableScDate(cellAt(fields, index.firstSeen)),
+      lastDetected: tenableScDate(cellAt(fields, index.lastSeen)),
       timesDetected: null,
       // Tenable.sc's Plugin Text starts with its own label.
-      results: pluginOutputOf(cell(fields, index.output).replace(/^Plugin Output:[ \t]*/, '')),
+      results: pluginOutputOf(cellAt(fields, index.output).replace(/^Plugin Output:[ \t]*/, '')),
       network: '',
       scannerSeverity: written,
     };
@@ -129,26 +129,21 @@ function vulnerabilityOf(
   return () =>
     pluginVulnerability({
       id: pluginId,
-      name: cell(fields, index.name).trim(),
-      family: cell(fields, index.family).trim(),
+      name: cellAt(fields, index.name).trim(),
+      family: cellAt(fields, index.family).trim(),
       severity,
-      cves: [cell(fields, index.cves)],
-      xrefs: [cell(fields, index.xrefs)],
-      cvss: cell(fields, index.cvss),
-      cvssVector: cell(fields, index.cvssVector),
-      cvss3: cell(fields, index.cvss3),
-      cvss3Vector: cell(fields, index.cvss3Vector),
-      cvss4: cell(fields, index.cvss4),
+      cves: [cellAt(fields, index.cves)],
+      xrefs: [cellAt(fields, index.xrefs)],
+      cvss: cellAt(fields, index.cvss),
+      cvssVector: cellAt(fields, index.cvssVector),
+      cvss3: cellAt(fields, index.cvss3),
+      cvss3Vector: cellAt(fields, index.cvss3Vector),
+      cvss4: cellAt(fields, index.cvss4),
       cvss4Vector: '',
-      epss: cell(fields, index.epss),
-      synopsis: cell(fields, index.synopsis),
-      description: cell(fields, index.description),
-      solution: cell(fields, index.solution),
-      seeAlso: cell(fields, index.seeAlso),
+      epss: cellAt(fields, index.epss),
+      synopsis: cellAt(fields, index.synopsis),
+      description: cellAt(fields, index.description),
+      solution: cellAt(fields, index.solution),
+      seeAlso: cellAt(fields, index.seeAlso),
     });
-}
-
-/** The field at `at`, '' when the column is absent (-1). */
-function cell(fields: readonly string[], at: number): string {
-  return at >= 0 ? (fields[at] ?? '') : '';
 }

@@ -1,5 +1,5 @@
 import type { RowResult } from '../../report-model.ts';
-import { isBlank, readCsvTable } from '../csv-table.ts';
+import { cellAt, isBlank, readCsvTable } from '../csv-table.ts';
 import { NO_CVSS } from '../cvss.ts';
 import type { ReportFormat } from '../report-format.ts';
 import { epssOf, greenboneDate, openvasFinding, toNumber } from './openvas-result.ts';
@@ -79,13 +79,9 @@ function openvasRowMapper(header: readonly string[]): (fields: readonly string[]
   };
 }
 
-/**
- * The field at `at`, trimmed; '' when the column is absent (-1). A module function, not a closure made
- * per row: tsx names every function created at run time with a defineProperty (see fieldText in
- * csv-records.ts).
- */
+/** The field at `at`, trimmed; '' when the column is absent (-1). */
 function cell(fields: readonly string[], at: number): string {
-  return at >= 0 ? (fields[at] ?? '').trim() : '';
+  return cellAt(fields, at).trim();
 }
 
 /** The comma-separated items of the fields at `positions`, trimmed, empty ones dropped. */

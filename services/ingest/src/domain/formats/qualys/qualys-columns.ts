@@ -1,6 +1,7 @@
 import type { VulnType } from '@q2h/contracts';
 import { type RepeatedColumns, repeatedColumns } from '../../csv-records.ts';
 import type { ParsedFinding, ParsedVulnerability, RowResult } from '../../report-model.ts';
+import { cellAt } from '../csv-table.ts';
 
 /** Header names by field; the first present wins (Scan Report and flat detection CSV name a few differently). */
 const COLUMNS = {
@@ -82,16 +83,19 @@ export function qualysRowMapper(header: readonly string[]): QualysRowMapper {
     if (fields.length !== width) {
       return { kind: 'invalid', reason: `expected ${width} fields as in the header, found ${fields.length}` };
     }
-    const qid = cell(fields, index.qid).trim();
-    const ip = cell(fields, index.ip).trim();
+    const qid = cellAt(fields, index.qid).trim();
+    const ip = cellAt(fields, index.ip).trim();
     if (!/^\d+$/.test(qid)) return { kind: 'invalid', reason: `QID "${qid}" is not a number` };
     if (!ip) return { kind: 'invalid', reason: 'IP is empty' };
-    const severity = Number.parseInt(cell(fields, index.severity), 10);
+    const severity = Number.parseInt(cellAt(fields, index.severity), 10);
     if (!(severity >= 1 && severity <= 5)) {
-      return { kind: 'invalid', reason: `Severity "${cell(fields, index.severity)}" is not between 1 and 5` };
+      return {
+        kind: 'invalid',
+        reason: `Severity "${cellAt(fields, index.severity)}" is not between 1 and 5`,
+      };
     }
-    const vulnType = qualysType(cell(fields, index.type));
-    const port = Number.parseInt(cell(fields, index.port), 10);
+    const vulnType = qualysType(cellAt(fields, index.type));
+    const port = Number.parseInt(cellAt(fields, index.port), 10);
     const finding: ParsedFinding = {
       line,
       source: 'qualys',
@@ -99,22 +103,22 @@ export function qualysRowMapper(header: readonly string[]): QualysRowMapper {
       severity,
       vulnType,
       ip,
-      dns: cell(fields, index.dns),
-      netbios: cell(fields, index.netbios),
-      os: cell(fields, index.os),
-      hostId: cell(fields, index.hostId),
-      trackingMethod: cell(fields, index.trackingMethod),
+      dns: cellAt(fields, index.dns),
+      netbios: cellAt(fields, index.netbios),
+      os: cellAt(fields, index.os),
+      hostId: cellAt(fields, index.hostId),
+      trackingMethod: cellAt(fields, index.trackingMethod),
       port: Number.isFinite(port) ? port : null,
-      protocol: cell(fields, index.protocol).toLowerCase(),
-      fqdn: cell(fields, index.fqdn),
-      ssl: /ssl/i.test(cell(fields, index.ssl)),
-      status: cell(fields, index.status),
-      firstDetected: firstDetected(cell(fields, index.firstDetected)),
-      lastDetected: lastDetected(cell(fields, index.lastDetected)),
-      timesDetected: toIntOrNull(cell(fields, index.timesDetected)),
-      results: cell(fields, index.results),
-      network: cell(fields, index.network),
-      scannerSeverity: cell(fields, index.severity),
+      protocol: cellAt(fields, index.protocol).toLowerCase(),
+      fqdn: cellAt(fields, index.fqdn),
+      ssl: /ssl/i.test(cellAt(fields, index.ssl)),
+      status: cellAt(fields, index.status),
+      firstDetected: firstDetected(cellAt(fields, index.firstDetected)),
+      lastDetected: lastDetected(cellAt(fields, index.lastDetected)),
+      timesDetected: toIntOrNull(cellAt(fields, index.timesDetected)),
+      results: cellAt(fields, index.results),
+      network: cellAt(fields, index.network),
+      scannerSeverity: cellAt(fields, index.severity),
     };
     return {
       kind: 'finding',
@@ -136,37 +140,32 @@ function vulnerabilityOf(
   vulnType: VulnType,
 ): () => ParsedVulnerability {
   return () => {
-    const cvss = scoreAndVector(cell(fields, index.cvssBase));
-    const cvss3 = scoreAndVector(cell(fields, index.cvss3Base));
+    const cvss = scoreAndVector(cellAt(fields, index.cvssBase));
+    const cvss3 = scoreAndVector(cellAt(fields, index.cvss3Base));
     return {
       source: 'qualys',
       vulnKey: qid,
-      title: cell(fields, index.title),
+      title: cellAt(fields, index.title),
       severity,
       vulnType,
-      category: cell(fields, index.category),
-      cves: cell(fields, index.cves)
+      category: cellAt(fields, index.category),
+      cves: cellAt(fields, index.cves)
         .split(/[,\s]+/)
         .filter((cve) => cve.length > 0),
-      vendorReferences: cell(fields, index.vendorReferences),
+      vendorReferences: cellAt(fields, index.vendorReferences),
       cvssBase: cvss.score,
       cvssVector: cvss.vector,
       cvss3Base: cvss3.score,
       cvss3Vector: cvss3.vector,
-      threat: cell(fields, index.threat),
-      impact: cell(fields, index.impact),
-      solution: cell(fields, index.solution),
-      pciVuln: cell(fields, index.pciVuln).toLowerCase() === 'yes',
+      threat: cellAt(fields, index.threat),
+      impact: cellAt(fields, index.impact),
+      solution: cellAt(fields, index.solution),
+      pciVuln: cellAt(fields, index.pciVuln).toLowerCase() === 'yes',
       cvss4Base: null,
       cvss4Vector: '',
       epss: null,
     };
   };
-}
-
-/** The field at `at`, '' when the column is absent (-1). */
-function cell(fields: readonly string[], at: number): string {
-  return at >= 0 ? (fields[at] ?? '') : '';
 }
 
 /** Each column's position in the header (-1: absent); the first of its names present wins. */
