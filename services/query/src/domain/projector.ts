@@ -406,7 +406,12 @@ export class Projector {
     );
   }
 
-  /** The import's findings become the latest state of their keys (newest scan wins) and refresh its assets. */
+  /**
+   * The import's findings become the latest state of their keys (newest scan wins) and refresh its
+   * assets. History is read without FINAL: a redelivered observation is the same row with the same
+   * key and version, which findings_latest collapses itself (every read of it is FINAL). 1 GiB
+   * report, interleaved: 0.2–0.6 s sooner "done".
+   */
   private async promoteToLatest(tenant: string, importId: string, version: number): Promise<void> {
     const params = { tenant, importId, version };
     await this.deps.analytics.command(
@@ -414,7 +419,7 @@ export class Projector {
        SELECT tenant, finding_key, import_id, source, vuln_key, severity, vuln_type, ip, dns, netbios, os, port,
               protocol, status, first_detected, last_detected, times_detected, scanned_at, toUInt64(scanned_at),
               network
-       FROM findings_history FINAL WHERE tenant = {tenant:String} AND import_id = {importId:String}
+       FROM findings_history WHERE tenant = {tenant:String} AND import_id = {importId:String}
        ${IN_SMALL_BLOCKS}`,
       params,
     );
