@@ -2,12 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openChdbAnalytics } from '@q2h/analytics';
-import { createSerde, type FindingObserved, localSchemaIds, Topics } from '@q2h/contracts';
+import { createSerde, type FindingObserved, type ImportEvent, localSchemaIds, Topics } from '@q2h/contracts';
 import { openLmdbEventLog } from '@q2h/event-log';
 import { createLogger, createMetrics } from '@q2h/platform';
 import { openPgliteRelational } from '@q2h/relational';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startProjector } from '../src/index.ts';
+import { latestStateQuery, startProjector } from '../src/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'q2h-projector-'));
 const serde = createSerde(localSchemaIds);
@@ -127,5 +127,61 @@ describe('Projector: findings into findings_history', () => {
     for (let i = 0; i < 100 && dlq.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     await consumer.stop();
     expect(dlq).toEqual([garbage]);
+  });
+});
+
+describe('Projector: an import promoted to the latest state', () => {
+  it('given its findings delivered twice, then each counts once in the latest state', async () => {
+    const importId = 'redelivered';
+    const events = [0, 1, 2].map((i) => finding(importId, i));
+    const records = events.map((e) => ({ key: e.ip, value: serde.encode(Topics.findings, e) }));
+    await log.publish(Topics.findings, records);
+    await historyOf(importId, 3);
+    // Again, as after a producer's retry or a consumer's restart: a second insert, so a second part of
+    // history holds the copies until a merge collapses them.
+    await log.publish(Topics.findings, records);
+    for (let i = 0; i < 200 && (await projector.lag())[Topics.findings] !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const base = { tenant: 'default', importId, occurredAt: 1_763_000_000_000 };
+    const closing: ImportEvent[] = [
+      {
+        type: 'ImportAccepted',
+        ...base,
+        eventId: `${importId}:accepted`,
+        sequence: 1_763_000_000_000,
+        filename: 'scan.csv',
+        sha256: 'a'.repeat(64),
+        dialect: 'qualys-scan-report',
+        encoding: 'utf-8',
+        bytesTotal: 1000,
+      },
+      {
+        type: 'ImportCompleted',
+        ...base,
+        eventId: `${importId}:completed`,
+        rowsDone: 3,
+        bytesDone: 1000,
+        findings: 3,
+        hosts: 3,
+        scannedAt: null,
+        declaredTotalVulns: null,
+        declaredActiveHosts: null,
+      },
+    ];
+    await log.publish(
+      Topics.imports,
+      closing.map((e) => ({ key: importId, value: serde.encode(Topics.imports, e) })),
+    );
+    for (let i = 0; i < 200; i++) {
+      if ((await relational('imports').where({ id: importId }).first('status'))?.status === 'done') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const latest = latestStateQuery({ tenant: 'default', severities: [1, 2, 3, 4, 5], report: importId });
+    const [row] = await analytics.query<{ n: string }>(
+      `SELECT count() AS n FROM (${latest.sql})`,
+      latest.params,
+    );
+    expect(Number(row?.n)).toBe(3);
   });
 });
