@@ -45,6 +45,11 @@ export interface Consumer {
   stop(): Promise<void>;
   /** Records appended but not yet committed by this group, summed over partitions. */
   lag(): Promise<number>;
+  /**
+   * The producer said it is done (an import's closing event): the records waiting now are handed over
+   * without lingering for more. Kafka does not linger: nothing to do there.
+   */
+  flush(): void;
 }
 
 export interface EventLog {
@@ -119,6 +124,7 @@ export function withLifecycle(backend: EventLogBackend): EventLog {
           consumers.delete(consumer);
         },
         lag: () => inner.lag(),
+        flush: () => inner.flush(),
       };
       consumers.add(consumer);
       return consumer;

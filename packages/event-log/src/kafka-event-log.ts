@@ -223,6 +223,8 @@ export async function openKafkaEventLog(options: KafkaEventLogOptions): Promise<
       return lagOf(this.group, this.topic);
     }
 
+    flush(): void {} // batches are what each fetch returns: nothing lingers
+
     /** Joins the group and runs; retries (until stopped) while the topic does not exist yet or the broker is away. */
     private async start(): Promise<void> {
       await Promise.resolve(); // the caller gets the Consumer back before anything happens

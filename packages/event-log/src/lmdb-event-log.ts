@@ -218,6 +218,13 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
       return this.uncommitted(partitionsOf(this.topic) ?? 0);
     }
 
+    flush(): void {
+      // Nothing waiting: the flag would only cut the next producer's first linger short.
+      if (this.uncommitted(partitionsOf(this.topic) ?? 0) === 0) return;
+      this.flushed = true;
+      if (this.lingering) this.signal.wake?.();
+    }
+
     /** Records appended to the topic's partitions and not yet committed by this group. */
     private uncommitted(partitions: number): number {
       let waiting = 0;
@@ -257,14 +264,24 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
     private lingeringSince = 0;
     /** How many records waited at the last look while lingering. */
     private lingeredOn = 0;
+    /** flush() was called: the next look hands over what waits. */
+    private flushed = false;
+    /** In a linger's wait, which flush() cuts short. */
+    private lingering = false;
 
     /**
      * Whether to wait for more records: fewer than maxBatch wait, lingerMs has not passed since that was
      * first seen, and more arrived since the last look (see LINGER_LOOK_MAX_MS). A producer that went
      * quiet (an import's last findings) is not waited for: that wait was ~0.2 s of every import's end.
+     * One that said it is done (flush) is not looked at again: that look was ~0.1 s of it.
      */
     private shouldLinger(partitions: number): boolean {
-      if (this.lingerMs <= 0) return false;
+      const flushed = this.flushed;
+      this.flushed = false;
+      if (this.lingerMs <= 0 || flushed) {
+        this.lingeringSince = 0;
+        return false;
+      }
       const waiting = this.uncommitted(partitions);
       const now = Date.now();
       if (waiting > 0 && waiting < this.maxBatch) {
@@ -287,9 +304,11 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
     private async consumeBatch(partitions: number): Promise<boolean> {
       if (this.shouldLinger(partitions)) {
         const left = this.lingerMs - (Date.now() - this.lingeringSince);
+        this.lingering = true;
         await this.sleepUninterruptedByAppends(
           Math.max(1, Math.min(left, this.lingerMs / 5, LINGER_LOOK_MAX_MS)),
         );
+        this.lingering = false;
         return true;
       }
       const batch: StoredRecord[] = [];

@@ -501,6 +501,34 @@ describe('LMDB event log', () => {
     await log.close();
   });
 
+  it('Given a linger kept going by a producer, When flush() is called, Then what waits is handed over at once', async () => {
+    const log = await open(tempDir());
+    await log.ensureTopics([{ name: 'flushed', partitions: 2 }]);
+    const handedAt: number[] = [];
+    const consumer = log.consume('g', 'flushed', async () => void handedAt.push(performance.now()), {
+      maxBatch: 1000,
+      lingerMs: 5000,
+    });
+    // A record every 20 ms: every look sees more, so without flush() the linger would last 5 s.
+    let producing = true;
+    const producer = (async () => {
+      for (let i = 0; producing; i++) {
+        await log.publish('flushed', [{ key: `k${i}`, value: Buffer.from(String(i)) }]);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(handedAt).toEqual([]); // still lingering
+    const flushedAt = performance.now();
+    consumer.flush();
+    await waitFor(() => handedAt.length > 0, 'the batch handed over after flush()');
+    producing = false;
+    await producer;
+    await consumer.stop();
+    expect((handedAt[0] as number) - flushedAt).toBeLessThan(1000);
+    await log.close();
+  });
+
   it('Given a consumer that polls rarely, When another thread of the process publishes, Then the consumer is woken at once', async () => {
     const dir = tempDir();
     const log = await openLmdbEventLog({ path: dir, pollIntervalMs: 60_000 });

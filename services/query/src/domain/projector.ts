@@ -69,6 +69,7 @@ const FINDING_COLUMNS = [
  */
 export class Projector {
   private consumers: Consumer[] = [];
+  private findingsConsumer: Consumer | undefined;
   private knowledgeConsumer: Consumer | undefined;
   /** Called after the next findings insert: waitForFindings counts again then, not at its next poll. */
   private readonly onFindingsInserted = new Set<() => void>();
@@ -89,16 +90,18 @@ export class Projector {
         lingerMs: 250,
       },
     );
+    this.findingsConsumer = log.consume(
+      `${GROUP}-findings`,
+      Topics.findings,
+      (r) => this.findingRecords(r),
+      // ClickHouse wants few, large inserts: every insert is a part that background merges rewrite.
+      // 1 GiB report, CPU of chDB's threads: ~1,400-row inserts 9.3 s; up to 10,000 rows or 250 ms
+      // 3.1–3.9 s; these 2.2–2.6 s. The linger ends once the import stops publishing (see lingerMs),
+      // or when its ImportCompleted arrives (flush).
+      { maxBatch: 25_000, lingerMs: 1000 },
+    );
     this.consumers = [
-      log.consume(
-        `${GROUP}-findings`,
-        Topics.findings,
-        (r) => this.findingRecords(r),
-        // ClickHouse wants few, large inserts: every insert is a part that background merges rewrite.
-        // 1 GiB report, CPU of chDB's threads: ~1,400-row inserts 9.3 s; up to 10,000 rows or 250 ms
-        // 3.1–3.9 s; these 2.2–2.6 s. The linger ends once the import stops publishing (see lingerMs).
-        { maxBatch: 25_000, lingerMs: 1000 },
-      ),
+      this.findingsConsumer,
       this.knowledgeConsumer,
       log.consume(
         `${GROUP}-imports`,
@@ -321,6 +324,8 @@ export class Projector {
           .update({ status: 'retracted', error_reason: `${event.reason} by ${event.by}`, updated_at: at });
         return;
       case 'ImportCompleted':
+        // Its findings are all in the log: the last of them need not wait for a fuller batch.
+        this.findingsConsumer?.flush();
         if ((await db('imports').where(where).first('status'))?.status === 'retracted') return;
         await this.waitForFindings(event.tenant, event.importId, event.findings);
         await this.waitForKnowledge();
