@@ -222,7 +222,8 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
       // Nothing waiting: the flag would only cut the next producer's first linger short.
       if (this.uncommitted(partitionsOf(this.topic) ?? 0) === 0) return;
       this.flushed = true;
-      if (this.lingering) this.signal.wake?.();
+      // A consumer that is lingering is in the wait between two looks: cut it short.
+      if (this.lingeringSince !== 0) this.signal.wake?.();
     }
 
     /** Records appended to the topic's partitions and not yet committed by this group. */
@@ -266,8 +267,6 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
     private lingeredOn = 0;
     /** flush() was called: the next look hands over what waits. */
     private flushed = false;
-    /** In a linger's wait, which flush() cuts short. */
-    private lingering = false;
 
     /**
      * Whether to wait for more records: fewer than maxBatch wait, lingerMs has not passed since that was
@@ -304,11 +303,9 @@ export async function openLmdbEventLog(options: LmdbEventLogOptions): Promise<Ev
     private async consumeBatch(partitions: number): Promise<boolean> {
       if (this.shouldLinger(partitions)) {
         const left = this.lingerMs - (Date.now() - this.lingeringSince);
-        this.lingering = true;
         await this.sleepUninterruptedByAppends(
           Math.max(1, Math.min(left, this.lingerMs / 5, LINGER_LOOK_MAX_MS)),
         );
-        this.lingering = false;
         return true;
       }
       const batch: StoredRecord[] = [];
