@@ -2,7 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openChdbAnalytics } from '@q2h/analytics';
-import { createSerde, type FindingObserved, type ImportEvent, localSchemaIds, Topics } from '@q2h/contracts';
+import {
+  createSerde,
+  type FindingObserved,
+  type ImportEvent,
+  localSchemaIds,
+  Topics,
+  type VulnerabilityDefined,
+} from '@q2h/contracts';
 import { openLmdbEventLog } from '@q2h/event-log';
 import { createLogger, createMetrics } from '@q2h/platform';
 import { openPgliteRelational } from '@q2h/relational';
@@ -17,12 +24,16 @@ await log.ensureTopics(
 );
 const analytics = await openChdbAnalytics(join(dir, 'analytics'));
 const relational = openPgliteRelational(join(dir, 'relational'));
+/** What the projector warned about: a batch that fell back from Avro to decoding says so. */
+const warnings: string[] = [];
+const refusedAsAvro = (topic: string) =>
+  warnings.filter((w) => w.includes('refused as Avro') && w.includes(`"topic":"${topic}"`));
 const projector = await startProjector({ dataDir: dir } as Parameters<typeof startProjector>[0], {
   log,
   serde,
   analytics,
   relational,
-  logger: createLogger('silent'),
+  logger: createLogger('warn', 'projector-test', { write: (line: string) => warnings.push(line) }),
   metrics: createMetrics(),
 });
 
@@ -106,6 +117,7 @@ describe('Projector: findings into findings_history', () => {
       scanner_severity: '5',
     });
     expect(rows[0]).toMatchObject({ port: null, times_detected: null });
+    expect(refusedAsAvro(Topics.findings)).toEqual([]);
   });
 
   it('given a batch holding an undecodable message, then the others are loaded and that one goes to the DLQ', async () => {
@@ -127,6 +139,65 @@ describe('Projector: findings into findings_history', () => {
     for (let i = 0; i < 100 && dlq.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     await consumer.stop();
     expect(dlq).toEqual([garbage]);
+  });
+});
+
+describe('Projector: vulnerabilities into knowledge', () => {
+  it('loads them as Avro, every column where it belongs', async () => {
+    const definition = (vulnKey: string, cvss3Base: number | null): VulnerabilityDefined => ({
+      type: 'VulnerabilityDefined',
+      eventId: `kb:${vulnKey}`,
+      tenant: 'default',
+      importId: 'kb-avro',
+      occurredAt: 1_763_000_000_123,
+      source: 'qualys',
+      vulnKey,
+      title: `Title of ${vulnKey} — "quoted"`,
+      severity: 4,
+      vulnType: 'practice',
+      category: 'Windows',
+      cves: ['CVE-2024-1', 'CVE-2024-2'],
+      vendorReferences: 'MS24-001',
+      cvssBase: null,
+      cvssVector: '',
+      cvss3Base,
+      cvss3Vector: 'CVSS:3.1/AV:N',
+      threat: 'threat\nsecond line',
+      impact: 'impact',
+      solution: 'solution',
+      pciVuln: true,
+      cvss4Base: null,
+      cvss4Vector: '',
+      epss: 0.25,
+    });
+    await log.publish(Topics.kb, [
+      { key: 'a', value: serde.encode(Topics.kb, definition('kb-1', 7.5)) },
+      { key: 'b', value: serde.encode(Topics.kb, definition('kb-2', null)) },
+    ]);
+    let rows: Record<string, unknown>[] = [];
+    for (let i = 0; i < 200 && rows.length < 2; i++) {
+      rows = await analytics.query("SELECT * FROM knowledge WHERE import_id = 'kb-avro' ORDER BY vuln_key");
+      if (rows.length < 2) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(rows[0]).toMatchObject({
+      tenant: 'default',
+      source: 'qualys',
+      vuln_key: 'kb-1',
+      title: 'Title of kb-1 — "quoted"',
+      severity: 4,
+      vuln_type: 'practice',
+      cves: ['CVE-2024-1', 'CVE-2024-2'],
+      vendor_references: 'MS24-001',
+      cvss_base: null,
+      cvss3_base: 7.5,
+      cvss3_vector: 'CVSS:3.1/AV:N',
+      threat: 'threat\nsecond line',
+      pci_vuln: true,
+      version: 1_763_000_000_123,
+      epss: 0.25,
+    });
+    expect(rows[1]).toMatchObject({ vuln_key: 'kb-2', cvss3_base: null });
+    expect(refusedAsAvro(Topics.kb)).toEqual([]);
   });
 });
 
