@@ -39,6 +39,24 @@ export interface EndToEnd {
   overviewMs: { p50: number; p95: number; max: number; samples: number };
 }
 
+/**
+ * What first touching fresh memory costs on this machine now, in µs per 4 KiB page: 256 MiB filled
+ * twice, the first fill's extra time over the second's is the page faults. The end-to-end run takes
+ * hundreds of thousands of them (a worker's heap, chDB's buffers, V8's promotions), the one-thread
+ * parse-only ceiling few: on a VM where a fault costs 10+ µs, their ratio falls with it.
+ */
+export function freshPageMicros(): number {
+  const bytes = 256 * MiB;
+  const memory = Buffer.allocUnsafeSlow(bytes); // mapped, not yet touched
+  let start = performance.now();
+  memory.fill(1);
+  const first = performance.now() - start;
+  start = performance.now();
+  memory.fill(2);
+  const again = performance.now() - start;
+  return ((first - again) * 1000) / (bytes / 4096);
+}
+
 /** Resident memory of a process (MB): all of it, and its anonymous part (heaps, not mapped files). */
 export function rssMb(pid: number, kind: 'VmRSS' | 'RssAnon' = 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

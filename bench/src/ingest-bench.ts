@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CEILINGS, ceilingInFreshProcess, endToEnd, MiB } from './bench-harness.ts';
+import { CEILINGS, ceilingInFreshProcess, endToEnd, freshPageMicros, MiB } from './bench-harness.ts';
 import { generateScanReport, parseSize, planScanReport } from './generate-scan-report.ts';
 import type { CeilingResult } from './parse-ceiling.ts';
 
@@ -34,9 +34,11 @@ async function benchSize(size: string, seed: number, concurrent: boolean): Promi
     `\n## ${size}: ${(plan.bytes / MiB).toFixed(0)} MiB, ${plan.rows} detail rows, ${plan.hosts} hosts, ${plan.qids} QIDs\n`,
   );
 
+  const pageMicrosBefore = freshPageMicros();
   const ceilings: CeilingResult[] = [];
   for (const name of Object.keys(CEILINGS)) ceilings.push(await ceilingInFreshProcess(name, file));
   const e2e = await endToEnd([file], plan.bytes);
+  const pageMicrosAfter = freshPageMicros();
   const fastestParse = ceilings.filter((c) => c.rows > 0).sort((a, b) => b.mbPerSec - a.mbPerSec)[0]!;
   const ratio = e2e.mbPerSec / fastestParse.mbPerSec;
 
@@ -56,6 +58,9 @@ async function benchSize(size: string, seed: number, concurrent: boolean): Promi
   );
   console.log(
     `overview API during the import: p50 ${e2e.overviewMs.p50.toFixed(0)} ms, p95 ${e2e.overviewMs.p95.toFixed(0)} ms, max ${e2e.overviewMs.max.toFixed(0)} ms (${e2e.overviewMs.samples} requests)`,
+  );
+  console.log(
+    `machine: a fresh 4 KiB page of memory cost ${pageMicrosBefore.toFixed(1)} µs to touch before the ceilings, ${pageMicrosAfter.toFixed(1)} µs after the end-to-end run`,
   );
   if (e2e.rows !== plan.rows || e2e.findingsQueryable !== plan.rows - plan.byStatus.Fixed) {
     throw new Error('finding counts do not match the generated report');

@@ -19,6 +19,12 @@ export interface Analytics {
     format: 'JSONCompactEachRow' | 'JSONEachRow' | 'Avro',
     columns?: readonly string[],
   ): Promise<void>;
+  /**
+   * Hands the engine's freed memory back to the system now. Embedded, chDB's allocator keeps freed
+   * pages for a while so that the next insert reuses them; call this when a burst of work is over.
+   * A ClickHouse server manages its own memory: a no-op there.
+   */
+  releaseMemory(): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -113,5 +113,11 @@ export function analyticsContract(name: string, make: () => Promise<Analytics>) 
       expect(worstGap).toBeLessThan(250);
       expect(await db.ping()).toBe(true);
     });
+
+    it('given memory released, then the engine keeps answering', async () => {
+      const db = await make();
+      await db.releaseMemory();
+      expect(await db.query<{ n: number }>('SELECT 1 AS n')).toEqual([{ n: 1 }]);
+    });
   });
 }

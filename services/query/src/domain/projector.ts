@@ -375,7 +375,10 @@ export class Projector {
         if ((await db('imports').where(where).first('status'))?.status === 'retracted') return;
         await this.waitForFindings(event.tenant, event.importId, event.findings);
         await this.waitForKnowledge();
+        // The inserts' spare memory, kept for the next insert, goes before the promotion adds its own.
+        await this.deps.analytics.releaseMemory();
         await this.promoteToLatest(event.tenant, event.importId, event.occurredAt);
+        await this.deps.analytics.releaseMemory();
         this.deps.metrics.importsFinished.inc({ outcome: 'done' });
         await db('imports').where(where).update({
           status: 'done',
