@@ -54,16 +54,15 @@ function clickHouseAnalytics(client: ClickHouseClient, engine: 'chdb' | 'http'):
 }
 
 /**
- * chDB's allocator (jemalloc) keeps freed pages 10 s by default; here 5 s, and the projector hands them
+ * chDB's allocator (jemalloc) keeps freed pages 10 s by default; here 2 s, and the projector hands them
  * back when an import's findings are in and again when it is promoted (`releaseMemory`). Pages kept
  * between inserts are reused by the next one instead of being faulted in afresh, which on a VM can cost
- * 10+ µs a page: returned after 250 ms (the setting until the ninth session), a 1 GiB import faulted
- * ~150k pages in chDB's threads, now ~75k, and took 9.2 s on average instead of 7.4 s (four interleaved
- * pairs; bench/RESULTS.md). The peak RSS is the same within noise, since the pages kept are those the
- * next insert needs. jemalloc reads this when chDB loads, hence the import here and not at the top
- * (distributed mode never loads chDB); an operator's own JE_MALLOC_CONF wins.
+ * 10+ µs a page. Returned after 250 ms (the setting until the ninth session), a 2 GiB import faulted
+ * ~300k pages in chDB's threads and took 19.6–25.4 s; now ~170k and 15.8–16.6 s, with 10–20 MB more
+ * RSS growth (5 s: the same speed, ~40 MB more). jemalloc reads this when chDB loads, hence the import
+ * here and not at the top (distributed mode never loads chDB); an operator's own JE_MALLOC_CONF wins.
  */
-const CHDB_ALLOCATOR = 'dirty_decay_ms:5000,muzzy_decay_ms:0';
+const CHDB_ALLOCATOR = 'dirty_decay_ms:2000,muzzy_decay_ms:0';
 
 /** Embedded: chDB in this process, data under `path` (one process per directory). */
 export async function openChdbAnalytics(path: string): Promise<Analytics> {
