@@ -19,7 +19,8 @@ afterAll(async () => {
 
 describe('chdb: memory', () => {
   it('given a large hash table built, when its memory is released, then the process gives the pages back', async () => {
-    const db = await (shared ??= openChdbAnalytics(dir));
+    shared ??= openChdbAnalytics(dir);
+    const db = await shared;
     await db.query('SELECT uniqExact(toString(number)) AS n FROM numbers(5000000)');
     // Its ~150 MB are freed, but kept for reuse (JE_MALLOC_CONF's 2 s decay).
     const kept = process.memoryUsage.rss();
