@@ -131,7 +131,19 @@ describe('Projector: findings into findings_history', () => {
       { key: 'b', value: garbage },
       { key: 'c', value: serde.encode(Topics.findings, good[1]!) },
     ]);
-    expect((await historyOf('with-garbage', 2)).map((r) => Number(r.ordinal))).toEqual([0, 1]);
+    const rows = await historyOf('with-garbage', 2);
+    expect(rows.map((r) => Number(r.ordinal))).toEqual([0, 1]);
+    // Decoded and loaded as rows: every column still takes its own field.
+    expect(rows[1]).toMatchObject({
+      finding_key: 'default|10.0.0.1|qualys:91850|443|tcp',
+      host_id: 'h1',
+      port: 443,
+      last_detected: 1_763_000_000_001,
+      results: 'KB5049981 is not installed\n"quoted" — é 1',
+      observed_at: 1_763_000_000_000,
+      scanner_severity: '5',
+    });
+    expect(refusedAsAvro(Topics.findings)).not.toEqual([]);
     const dlq: Buffer[] = [];
     const consumer = log.consume('dlq-reader', Topics.dlq, async (records) => {
       for (const r of records) dlq.push(Buffer.from(r.value));

@@ -2,15 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Analytics } from '@q2h/analytics';
-import {
-  type DataTopic,
-  type FindingObserved,
-  type ImportEvent,
-  type Serde,
-  type TopicEvents,
-  Topics,
-  type VulnerabilityDefined,
-} from '@q2h/contracts';
+import { type DataTopic, type ImportEvent, type Serde, type TopicEvents, Topics } from '@q2h/contracts';
 import type { Consumer, EventLog, StoredRecord } from '@q2h/event-log';
 import type { Logger, Metrics } from '@q2h/platform';
 import type { Relational } from '@q2h/relational';
@@ -189,7 +181,6 @@ export class Projector {
       'findings_history',
       FINDING_FIELD_COLUMNS,
       FINDING_COLUMNS,
-      (e) => this.findings(e),
     );
     this.findingsInserted();
   }
@@ -199,22 +190,20 @@ export class Projector {
    * bytes cost the main thread ~0.4 s per 1 GiB report (ADR 0004).
    */
   private async knowledgeRecords(records: readonly StoredRecord[]): Promise<void> {
-    await this.insertAvro(Topics.kb, records, 'knowledge', KNOWLEDGE_FIELD_COLUMNS, KNOWLEDGE_COLUMNS, (e) =>
-      this.knowledge(e),
-    );
+    await this.insertAvro(Topics.kb, records, 'knowledge', KNOWLEDGE_FIELD_COLUMNS, KNOWLEDGE_COLUMNS);
   }
 
   /**
    * Inserts a batch as its messages' Avro, in one container file. A batch with a message of an older
-   * schema, or one ClickHouse refuses, is decoded instead (dead letters found).
+   * schema, or one ClickHouse refuses, is decoded instead (dead letters found) and loaded as rows:
+   * each of `columns` (all of the table's, in its order) takes the field of its name or renamed to it.
    */
-  private async insertAvro<T extends typeof Topics.findings | typeof Topics.kb>(
-    topic: T,
+  private async insertAvro(
+    topic: typeof Topics.findings | typeof Topics.kb,
     records: readonly StoredRecord[],
     table: string,
     rename: Readonly<Record<string, string>>,
     columns: readonly string[],
-    project: (events: TopicEvents[T][]) => Promise<void>,
   ): Promise<void> {
     const container = this.deps.serde.avroContainer(
       topic,
@@ -231,37 +220,18 @@ export class Projector {
         this.deps.logger.warn({ err: error, topic }, 'batch refused as Avro: decoding it');
       }
     }
-    await this.timed(topic, records, project);
+    const fieldOf = Object.fromEntries(Object.entries(rename).map(([field, column]) => [column, field]));
+    await this.timed(topic, records, (events) =>
+      this.insertRows(
+        table,
+        events.map((event) => columns.map((column) => Reflect.get(event, fieldOf[column] ?? column))),
+      ),
+    );
   }
 
   private findingsInserted(): void {
     for (const wake of this.onFindingsInserted) wake();
     this.onFindingsInserted.clear();
-  }
-
-  private async findings(events: FindingObserved[]): Promise<void> {
-    await this.insertRows(
-      'findings_history',
-      // biome-ignore format: the table's column order, one event per row
-      events.map((e) => [
-        e.tenant, e.importId, e.ordinal, e.line, e.findingKey, e.source, e.vulnKey, e.severity, e.vulnType,
-        e.ip, e.dns, e.netbios, e.os, e.hostId, e.trackingMethod, e.port, e.protocol, e.fqdn, e.ssl, e.status,
-        e.firstDetected, e.lastDetected, e.timesDetected, e.scannedAt, e.results, e.occurredAt, e.network,
-        e.scannerSeverity,
-      ]),
-    );
-  }
-
-  private async knowledge(events: VulnerabilityDefined[]): Promise<void> {
-    await this.insertRows(
-      'knowledge',
-      // biome-ignore format: the table's column order, one event per row
-      events.map((e) => [
-        e.tenant, e.source, e.vulnKey, e.title, e.severity, e.vulnType, e.category, e.cves, e.vendorReferences,
-        e.cvssBase, e.cvssVector, e.cvss3Base, e.cvss3Vector, e.threat, e.impact, e.solution, e.pciVuln,
-        e.importId, e.occurredAt, e.cvss4Base, e.cvss4Vector, e.epss,
-      ]),
-    );
   }
 
   /** chDB's fastest load path: JSONCompactEachRow in a temp file, then INSERT … SELECT FROM file(). */
