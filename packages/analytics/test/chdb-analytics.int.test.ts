@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,5 +27,18 @@ describe('chdb: memory', () => {
     await db.releaseMemory();
     const released = process.memoryUsage.rss();
     expect((kept - released) / 2 ** 20).toBeGreaterThan(50);
+  });
+
+  // In the kernel's "madvise" mode only memory that asks for huge pages gets them, and in this process
+  // only chDB's allocator asks (JE_MALLOC_CONF's thp:always); in "always" or "never" mode there is
+  // nothing of ours to check.
+  const thpMode = /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1];
+  it.runIf(thpMode === 'madvise')('given a large query, then its memory comes in huge pages', async () => {
+    shared ??= openChdbAnalytics(dir);
+    const db = await shared;
+    const hugeMb = () =>
+      Number(/AnonHugePages:\s+(\d+)/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))?.[1] ?? 0) / 1024;
+    await db.query('SELECT uniqExact(toString(number)) AS n FROM numbers(5000000)');
+    expect(hugeMb()).toBeGreaterThan(16);
   });
 });
