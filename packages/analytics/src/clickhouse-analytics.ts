@@ -59,9 +59,10 @@ function clickHouseAnalytics(client: ClickHouseClient, engine: 'chdb' | 'http'):
  * between inserts are reused by the next one instead of being faulted in afresh, which on a VM can cost
  * 10+ µs a page. Returned after 250 ms (the setting until the ninth session), a 2 GiB import faulted
  * ~300k pages in chDB's threads and took 19.6–25.4 s; now ~170k and 15.8–16.6 s, with 10–20 MB more
- * RSS growth (5 s: the same speed, ~40 MB more). `thp:always` asks for transparent huge pages (where the
- * kernel grants them on request, its "madvise" mode): 2 MiB faulted at once, ~3x cheaper per byte there;
- * chDB's faults per 1 GiB import ~100k → ~25k, 2 GiB ~12 % less CPU, ~10–30 MB more peak (ADR 0004).
+ * RSS growth (5 s: the same speed, ~40 MB more). `thp:always` asks for transparent huge pages (where
+ * the kernel grants them on request, its "madvise" mode): 2 MiB faulted at once, 1.5–3x cheaper per
+ * byte there; chDB's faults per 1 GiB import ~100k → ~25k, 2 GiB ~12 % less CPU, ~10–35 MB more peak
+ * (ADR 0004).
  * jemalloc reads this when chDB loads, hence the import here and not at the top (distributed mode never
  * loads chDB); an operator's own JE_MALLOC_CONF wins.
  */
