@@ -51,8 +51,17 @@ async function kafkaClasspath(): Promise<string> {
     .join(delimiter);
 }
 
-/** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding. */
-const clusterId = () => randomBytes(16).toString('base64url');
+/**
+ * Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding. One in 64 starts with
+ * "-", which the storage tool's argument parser takes for an option ("--cluster-id: expected one
+ * argument"): drawn again, as Kafka's own Uuid.randomUuid() does.
+ */
+export function clusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
 
 export async function startKafka(options: KafkaOptions = {}): Promise<KafkaEngine> {
   const classpath = await kafkaClasspath();
