@@ -62,9 +62,8 @@ function clickHouseAnalytics(client: ClickHouseClient, engine: 'chdb' | 'http'):
  * RSS growth (5 s: the same speed, ~40 MB more). `thp:always` asks for transparent huge pages (where
  * the kernel grants them on request, its "madvise" mode): 2 MiB faulted at once, 1.5–3x cheaper per
  * byte there; chDB's faults per 1 GiB import ~100k → ~25k, 2 GiB ~12 % less CPU, ~10–35 MB more peak
- * (ADR 0004).
- * jemalloc reads this when chDB loads, hence the import here and not at the top (distributed mode never
- * loads chDB); an operator's own JE_MALLOC_CONF wins.
+ * (ADR 0004). jemalloc reads this when chDB loads, hence the import here and not at the top
+ * (distributed mode never loads chDB); an operator's own JE_MALLOC_CONF wins.
  */
 const CHDB_ALLOCATOR = 'dirty_decay_ms:2000,muzzy_decay_ms:0,thp:always';
 

@@ -9,19 +9,19 @@ import { analyticsContract } from './analytics.contract.ts';
 // chDB allows one data directory per process: every test of this file shares it.
 let shared: Promise<Analytics> | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'q2h-chdb-'));
-analyticsContract('chdb', () => {
-  shared ??= openChdbAnalytics(dir);
-  return shared;
-});
+const chdb = () => (shared ??= openChdbAnalytics(dir));
+analyticsContract('chdb', chdb);
 afterAll(async () => {
   await (await shared)?.close();
 });
 
+/** A query whose hash table takes ~150 MB of chDB's memory. */
+const LARGE_QUERY = 'SELECT uniqExact(toString(number)) AS n FROM numbers(5000000)';
+
 describe('chdb: memory', () => {
   it('given a large hash table built, when its memory is released, then the process gives the pages back', async () => {
-    shared ??= openChdbAnalytics(dir);
-    const db = await shared;
-    await db.query('SELECT uniqExact(toString(number)) AS n FROM numbers(5000000)');
+    const db = await chdb();
+    await db.query(LARGE_QUERY);
     // Its ~150 MB are freed, but kept for reuse (JE_MALLOC_CONF's 2 s decay).
     const kept = process.memoryUsage.rss();
     await db.releaseMemory();
@@ -35,11 +35,10 @@ describe('chdb: memory', () => {
   const thpFile = '/sys/kernel/mm/transparent_hugepage/enabled';
   const thpMode = existsSync(thpFile) ? /\[(\w+)\]/.exec(readFileSync(thpFile, 'utf8'))?.[1] : undefined;
   it.runIf(thpMode === 'madvise')('given a large query, then its memory comes in huge pages', async () => {
-    shared ??= openChdbAnalytics(dir);
-    const db = await shared;
+    const db = await chdb();
     const hugeMb = () =>
       Number(/AnonHugePages:\s+(\d+)/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))?.[1] ?? 0) / 1024;
-    await db.query('SELECT uniqExact(toString(number)) AS n FROM numbers(5000000)');
+    await db.query(LARGE_QUERY);
     expect(hugeMb()).toBeGreaterThan(16);
   });
 });

@@ -79,17 +79,26 @@ function finding(importId: string, ordinal: number): FindingObserved {
   };
 }
 
-async function historyOf(importId: string, rows: number) {
+/** The rows of `table` from one import, once at least `rows` of them are projected. */
+async function projected(
+  table: 'findings_history' | 'knowledge',
+  orderBy: string,
+  importId: string,
+  rows: number,
+) {
   for (let i = 0; i < 200; i++) {
     const found = await analytics.query<Record<string, unknown>>(
-      'SELECT * FROM findings_history WHERE import_id = {importId:String} ORDER BY ordinal',
+      `SELECT * FROM ${table} WHERE import_id = {importId:String} ORDER BY ${orderBy}`,
       { importId },
     );
     if (found.length >= rows) return found;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`${importId}: fewer than ${rows} findings projected`);
+  throw new Error(`${importId}: fewer than ${rows} rows projected into ${table}`);
 }
+
+const historyOf = (importId: string, rows: number) =>
+  projected('findings_history', 'ordinal', importId, rows);
 
 describe('Projector: findings into findings_history', () => {
   it('loads findings as Avro, every column where it belongs', async () => {
@@ -186,11 +195,7 @@ describe('Projector: vulnerabilities into knowledge', () => {
       { key: 'a', value: serde.encode(Topics.kb, definition('kb-1', 7.5)) },
       { key: 'b', value: serde.encode(Topics.kb, definition('kb-2', null)) },
     ]);
-    let rows: Record<string, unknown>[] = [];
-    for (let i = 0; i < 200 && rows.length < 2; i++) {
-      rows = await analytics.query("SELECT * FROM knowledge WHERE import_id = 'kb-avro' ORDER BY vuln_key");
-      if (rows.length < 2) await new Promise((r) => setTimeout(r, 50));
-    }
+    const rows = await projected('knowledge', 'vuln_key', 'kb-avro', 2);
     expect(rows[0]).toMatchObject({
       tenant: 'default',
       source: 'qualys',
