@@ -123,6 +123,14 @@ export class Q2hClient {
     if (answer.status === 404) {
       throw new SetupError(`${this.baseUrl} has no q2h API (POST /api/imports answered 404): check --url`);
     }
+    // q2h answers every error with a JSON problem body. Anything else came from another server (the
+    // wrong URL) or a proxy before q2h, and would refuse every file in turn: stop. A proxy's 413 is the
+    // one answer that concerns this file alone.
+    if (typeof answer.body === 'string' && answer.status !== 413) {
+      throw new SetupError(
+        `${this.baseUrl} did not answer as q2h (POST /api/imports answered ${answer.status} with no problem body): check --url`,
+      );
+    }
     return { kind: 'refused', httpStatus: answer.status, detail: problemDetail(answer) };
   }
 

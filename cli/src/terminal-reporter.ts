@@ -16,6 +16,8 @@ import type { ImportView } from './q2h-client.ts';
 const REDRAW_MS = 100;
 const CLEAR_LINE = '\r\x1b[K';
 
+const counted = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** The one-line summary printed on stdout when a file is finished. */
 export function summaryLine(outcome: FileOutcome): string {
   const { file, id, error } = outcome;
@@ -23,7 +25,7 @@ export function summaryLine(outcome: FileOutcome): string {
   const counts =
     outcome.findings === null
       ? ''
-      : `, ${outcome.findings} findings, ${outcome.hosts ?? 0} hosts, coherence ${outcome.coherenceLevel}`;
+      : `, ${counted(outcome.findings, 'finding')}, ${counted(outcome.hosts ?? 0, 'host')}, coherence ${outcome.coherenceLevel}`;
   switch (outcome.status) {
     case 'refused':
       return `✗ ${file}: refused (HTTP ${error?.httpStatus}): ${error?.reason}`;
@@ -62,7 +64,8 @@ export function terminalReporter(stderr: Writable & { columns?: number }, stdout
     drawn = true;
     stderr.write(`${CLEAR_LINE}${line}`);
   };
-  const columns = () => stderr.columns ?? 80;
+  // Some pseudo-terminals (CI runners, `script`, `docker exec -t`) report 0 columns: draw for 80 then.
+  const columns = () => stderr.columns || 80;
 
   return {
     uploadStarted(file, bytes) {

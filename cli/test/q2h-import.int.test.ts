@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -220,6 +221,26 @@ describe('q2h-import against an embedded q2h', () => {
     const run = await runImport(['--url', url, fourHosts]);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(`q2h-import: cannot reach ${url}: ECONNREFUSED\n`);
+  });
+
+  it('given a URL where another HTTP server answers, then exit 2 at the first file, nothing imported', async () => {
+    const other = createHttpServer((_request, response) => {
+      response
+        .writeHead(501, { 'content-type': 'text/html' })
+        .end('<html><body>Unsupported method</body></html>');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(other.address() as { port: number }).port}`;
+    try {
+      const run = await runImport(['--url', url, fourHosts, fourHosts]);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(
+        `q2h-import: ${url} did not answer as q2h (POST /api/imports answered 501 with no problem body): check --url\n`,
+      );
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
   it('given the bin shim, then --help prints the usage', async () => {

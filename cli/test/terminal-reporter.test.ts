@@ -55,6 +55,9 @@ describe('terminal output', () => {
         error: { reason: 'report.csv: not a recognised report', httpStatus: 422 },
       }),
     ).toBe('✗ scans/report.csv: refused (HTTP 422): report.csv: not a recognised report');
+    expect(summaryLine({ ...done, findings: 1, hosts: 1 })).toBe(
+      '✓ scans/report.csv: done, 1 finding, 1 host, coherence ok (import 0123456789abcdef01234567, 1.2s)',
+    );
     expect(
       summaryLine({ ...done, status: 'accepted', findings: null, hosts: null, coherenceLevel: null }),
     ).toBe('↑ scans/report.csv: accepted as import 0123456789abcdef01234567 (1.2s)');
@@ -86,5 +89,16 @@ describe('terminal output', () => {
     expect(drawn[3]).toBe(''); // the bar is gone before the summary
     for (const line of drawn) expect(line.length).toBeLessThan(100);
     expect(stdout.text()).toBe(`${summaryLine(done)}\n`);
+  });
+
+  it('given a terminal that reports 0 columns, then the bars are drawn 80 wide, not blank', () => {
+    const stderr = capture(0);
+    const reporter = terminalReporter(stderr, capture());
+    reporter.uploadStarted('scans/report.csv', 2048);
+    reporter.uploadProgress(2048);
+    const drawn = stderr.chunks.map((chunk) => chunk.slice('\r\x1b[K'.length));
+    expect(drawn[1]).toMatch(/^report\.csv upload {2}█+ {2}100% {2}2\.0 KB\/2\.0 KB {2}ETA 0s$/);
+    expect(drawn[1]!.length).toBeLessThanOrEqual(80);
+    expect(drawn[1]!.length).toBeGreaterThan(60);
   });
 });
