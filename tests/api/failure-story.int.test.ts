@@ -354,7 +354,7 @@ describe('failure story: archives', () => {
       await upload(two, 'week.zip'),
       422,
       'archive-not-one-report',
-      'week.zip: the zip holds more than one file (monday.csv, tuesday.csv…): put one report per archive',
+      'week.zip: the zip holds more than one file (monday.csv, then tuesday.csv): put one report per archive',
     );
     await expectRefused(
       await upload(zipOf([{ name: 'reports/' }]), 'empty.zip'),
@@ -362,6 +362,20 @@ describe('failure story: archives', () => {
       'archive-not-one-report',
       'empty.zip: the zip holds no file: nothing to import',
     );
+  });
+
+  it('given two files in one multipart upload, then it is refused with 400 and neither is imported', async () => {
+    const before = counts(await overview());
+    const form = new FormData();
+    form.append('file', new Blob([fourHostsText.replace('AG_Windows', 'AG_Two_1')]), 'one.csv');
+    form.append('file', new Blob([fourHostsText.replace('AG_Windows', 'AG_Two_2')]), 'two.csv');
+    await expectRefused(
+      await call('/api/imports', { method: 'POST', body: form, token: adminToken }),
+      400,
+      'malformed-multipart',
+      'malformed upload: the request holds more than one file: send one report per upload',
+    );
+    expect(counts(await overview())).toEqual(before);
   });
 
   it('given a zip bomb, then it is refused with 422 before it is expanded', async () => {

@@ -114,7 +114,7 @@ describe('expandArchive', () => {
     expect(two.expansion).toMatchObject({
       kind: 'refused',
       slug: 'archive-not-one-report',
-      reason: expect.stringMatching(/more than one file \(a\.csv, b\.csv/),
+      reason: expect.stringMatching(/more than one file \(a\.csv, then b\.csv\)/),
     });
     expect(existsSync(two.reportPath)).toBe(false);
     for (const none of [zipOf([]), zipOf([{ name: 'empty-folder/' }])]) {

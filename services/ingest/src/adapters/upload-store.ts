@@ -78,7 +78,15 @@ export function receiveUpload(
           },
         });
       });
-      busboy.on('close', () => resolve(pending ?? { kind: 'no-file' }));
+      // A second file would be dropped unseen (the limit is one): the whole upload is refused instead.
+      let second = false;
+      busboy.on('filesLimit', () => {
+        second = true;
+      });
+      busboy.on('close', () => {
+        if (!second) resolve(pending ?? { kind: 'no-file' });
+        else void refuseSecondFile(pending, path).then(resolve);
+      });
       busboy.on('error', (error: Error) => resolve({ kind: 'malformed', reason: error.message }));
       request.on('aborted', () => resolve({ kind: 'malformed', reason: 'upload aborted by the client' }));
       request.pipe(busboy);
@@ -124,6 +132,16 @@ export function receiveBody(
       },
     );
   });
+}
+
+/** The upload held two files: the first one's stored bytes go. */
+async function refuseSecondFile(
+  first: Promise<UploadResult> | undefined,
+  path: string,
+): Promise<UploadResult> {
+  await first;
+  await rm(path, { force: true });
+  return { kind: 'malformed', reason: 'the request holds more than one file: send one report per upload' };
 }
 
 /** Receives into `path` once its directory exists; whatever ends the upload also settles the head. */

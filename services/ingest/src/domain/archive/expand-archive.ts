@@ -177,7 +177,7 @@ async function expandZip(archivePath: string, reportPath: string, cap: Expansion
         if (report) {
           return refused(
             'archive-not-one-report',
-            `the zip holds more than one file (${report.fileName}, ${entry.fileName}…): put one report per archive`,
+            `the zip holds more than one file (${report.fileName}, then ${entry.fileName}): put one report per archive`,
           );
         }
         report = entry;
