@@ -125,6 +125,24 @@ describe('embedded API', () => {
     expect((await overview()).findings).toBe(11);
   });
 
+  it('given findings of hosts known only by name, then each such host counts once, named', async () => {
+    // Nuclei: most results name 172.18.0.3, two only the container name (no IP): two assets, as the
+    // finding key has it; before, every finding without an IP was one host ''.
+    const nuclei = readFileSync(`${scans}nuclei/issue_14071.json`);
+    const before = (await overview()).findings;
+    const accepted = await upload(nuclei, 'issue_14071.json');
+    expect(accepted.status).toBe(202);
+    expect(await waitForImport(accepted.body.id)).toMatchObject({ status: 'done', findings: 26 });
+    const scoped = await overview(`?report=${accepted.body.id}`);
+    const hosts = scoped.topHosts as { host: string; findings: number }[];
+    expect(hosts.map((h) => h.host)).toContain('172.18.0.3');
+    for (const { host } of hosts) expect(host).toMatch(/\S/);
+    expect(scoped.hosts).toBe(hosts.length);
+    expect(hosts.reduce((sum, h) => sum + h.findings, 0)).toBe(scoped.findings);
+    await call(`/api/imports/${accepted.body.id}`, { method: 'DELETE', token: adminToken });
+    await expect.poll(async () => (await overview()).findings, { timeout: 10_000 }).toBe(before);
+  });
+
   it('given a report sent as the request body (curl -T), then it is imported under the name given', async () => {
     const raw = (body: Uint8Array, query: string, headers: Record<string, string> = {}) =>
       call(`/api/imports${query}`, { method: 'POST', token: adminToken, headers, body });

@@ -228,6 +228,21 @@ describe('embedded server + SPA in a browser', () => {
     await expectKpi('kpi-findings', '3');
   });
 
+  it('says so when the same report is uploaded again, and counts nothing twice', async () => {
+    await page.getByTestId('nav-imports').click();
+    await page.waitForURL(/\/imports/);
+    const rows = page.getByTestId('import-row');
+    await expect.poll(() => rows.count()).toBe(1); // the history has loaded: the first import
+    await page.locator('#q2h-upload-file').setInputFiles(happyFile);
+    await page.locator('#q2h-upload-submit').click();
+    const notice = page.getByTestId('upload-duplicate');
+    await expect.poll(() => notice.isVisible(), { timeout: 30_000 }).toBe(true);
+    expect(await notice.textContent()).toContain('imported before');
+    expect(await notice.textContent()).toContain('11 findings');
+    expect(await page.getByTestId('upload-result').count()).toBe(0);
+    expect(await rows.count()).toBe(1);
+  });
+
   it('flags the incoherent scan report with an orange Warning badge and lists the failing checks', async () => {
     await page.getByTestId('nav-imports').click();
     await page.waitForURL(/\/imports/);

@@ -90,6 +90,8 @@ const CHUNK_BYTES = 8 * 2 ** 20;
 export interface ImportAccepted {
   id: string;
   status: ImportStatus;
+  /** The same content was imported before: `id` is that import, and nothing is counted twice. */
+  duplicate?: boolean;
 }
 
 export interface ImportList {
@@ -106,6 +108,8 @@ export interface TopVuln {
 }
 
 export interface TopHost {
+  /** The asset: its IP, else its FQDN, DNS or NetBIOS name. */
+  host: string;
   ip: string;
   dns: string | null;
   findings: number;

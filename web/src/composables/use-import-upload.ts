@@ -1,11 +1,14 @@
 import { computed, onBeforeUnmount, ref } from 'vue';
 import { api, errorMessage, type ImportView } from '../api/client';
 
-export type UploadPhase = 'idle' | 'uploading' | 'processing' | 'done' | 'failed';
+export type UploadPhase = 'idle' | 'uploading' | 'processing' | 'done' | 'failed' | 'retracted';
+
+/** The statuses after which an import changes no more. */
+const FINAL = new Set(['done', 'failed', 'retracted']);
 
 /**
  * Upload one file with upload percentage (XHR), then follow the import job by polling
- * GET /api/imports/{id} every `pollMs` until it is done or failed.
+ * GET /api/imports/{id} every `pollMs` until it is done, failed or retracted (cancelled).
  */
 export function useImportUpload(options: { pollMs?: number; onUpdate?: (v: ImportView) => void } = {}) {
   const pollMs = options.pollMs ?? 500;
@@ -13,12 +16,16 @@ export function useImportUpload(options: { pollMs?: number; onUpdate?: (v: Impor
   const uploadFraction = ref(0);
   const current = ref<ImportView | null>(null);
   const error = ref<string | null>(null);
+  /** The upload was a report imported before: `current` is that earlier import. */
+  const duplicate = ref(false);
   const rowsPerSecond = ref<number | null>(null);
-  /** Estimated from the bytes read per second since the last poll. */
+  /** Estimated from the bytes read per second since processing was first seen. */
   const secondsLeft = ref<number | null>(null);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let disposed = false;
-  let last: { at: number; rows: number; bytes: number } | null = null;
+  // Rates are averaged from the first poll on: the server reports progress in steps, and rates
+  // between two polls jumped between 0 and twice the real pace.
+  let first: { at: number; rows: number; bytes: number } | null = null;
 
   const processFraction = computed(() => {
     const v = current.value;
@@ -37,11 +44,13 @@ export function useImportUpload(options: { pollMs?: number; onUpdate?: (v: Impor
     error.value = null;
     rowsPerSecond.value = null;
     secondsLeft.value = null;
-    last = null;
+    duplicate.value = false;
+    first = null;
     try {
       const accepted = await api.uploadImport(file, (f) => {
         uploadFraction.value = f;
       });
+      duplicate.value = accepted.duplicate === true;
       phase.value = 'processing';
       await poll(accepted.id);
     } catch (e) {
@@ -55,19 +64,20 @@ export function useImportUpload(options: { pollMs?: number; onUpdate?: (v: Impor
     try {
       const v = await api.getImport(id);
       const now = performance.now();
-      if (last && now > last.at && v.rowsDone >= last.rows) {
-        rowsPerSecond.value = ((v.rowsDone - last.rows) * 1000) / (now - last.at);
-        const bytesPerSecond = ((v.bytesDone - last.bytes) * 1000) / (now - last.at);
+      first ??= { at: now, rows: v.rowsDone, bytes: v.bytesDone };
+      if (now > first.at && v.rowsDone > first.rows) {
+        const seconds = (now - first.at) / 1000;
+        rowsPerSecond.value = (v.rowsDone - first.rows) / seconds;
+        const bytesPerSecond = (v.bytesDone - first.bytes) / seconds;
         secondsLeft.value =
           bytesPerSecond > 0 && v.bytesTotal > v.bytesDone
             ? (v.bytesTotal - v.bytesDone) / bytesPerSecond
             : null;
       }
-      last = { at: now, rows: v.rowsDone, bytes: v.bytesDone };
       current.value = v;
       options.onUpdate?.(v);
-      if (v.status === 'done' || v.status === 'failed') {
-        phase.value = v.status;
+      if (FINAL.has(v.status)) {
+        phase.value = v.status as 'done' | 'failed' | 'retracted';
         return;
       }
     } catch (e) {
@@ -99,6 +109,7 @@ export function useImportUpload(options: { pollMs?: number; onUpdate?: (v: Impor
     secondsLeft,
     current,
     error,
+    duplicate,
     upload,
     reset,
   };

@@ -1,4 +1,6 @@
-// Qualys severity scale: 5 Urgent … 1 Minimal. Colors go from red (5) to blue-grey (1).
+// q2h's severity scale 5 … 1, named as Nessus, OpenVAS and Nuclei name theirs (critical … info), which
+// map onto it one to one; Qualys's own names (5 Urgent, 4 Critical, 3 Serious, 2 Medium, 1 Minimal) read
+// "Medium" one step lower, so they are not shown for other scanners' findings. Red (5) to blue-grey (1).
 
 export const SEVERITIES = [5, 4, 3, 2, 1] as const;
 export type SeverityLevel = (typeof SEVERITIES)[number];
@@ -12,11 +14,11 @@ export const SEVERITY_COLORS: Record<SeverityLevel, string> = {
 };
 
 export const SEVERITY_LABELS: Record<SeverityLevel, string> = {
-  5: 'Urgent',
-  4: 'Critical',
-  3: 'Serious',
-  2: 'Medium',
-  1: 'Minimal',
+  5: 'Critical',
+  4: 'High',
+  3: 'Medium',
+  2: 'Low',
+  1: 'Info',
 };
 
 export function isSeverity(n: number): n is SeverityLevel {

@@ -177,7 +177,15 @@ export const openApiDocument = {
             type: 'array',
             items: {
               type: 'object',
-              properties: { ip: { type: 'string' }, dns: { type: 'string' }, findings: { type: 'integer' } },
+              properties: {
+                host: {
+                  type: 'string',
+                  description: 'the asset: its IP, else its FQDN, DNS or NetBIOS name',
+                },
+                ip: { type: 'string' },
+                dns: { type: 'string' },
+                findings: { type: 'integer' },
+              },
             },
           },
         },

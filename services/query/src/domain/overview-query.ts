@@ -12,7 +12,8 @@ export interface Overview {
   critical: number;
   bySeverity: Record<'1' | '2' | '3' | '4' | '5', number>;
   topVulns: { qid: string; title: string; severity: number; hosts: number }[];
-  topHosts: { ip: string; dns: string; findings: number }[];
+  /** `host`: the asset as the finding key names it (the IP, else the FQDN, DNS or NetBIOS name). */
+  topHosts: { host: string; ip: string; dns: string; findings: number }[];
 }
 
 /**
@@ -32,12 +33,18 @@ export function latestStateQuery(filter: OverviewFilter): { sql: string; params:
   };
 }
 
+/**
+ * The asset of a finding, as its key names it (`tenant|asset|…`): a host is counted by it, not by its
+ * IP, so findings of hosts known only by name (Nuclei, Nessus by FQDN) are not all one host ''.
+ */
+const ASSET = "splitByChar('|', finding_key)[2]";
+
 export async function overviewQuery(analytics: Analytics, filter: OverviewFilter): Promise<Overview> {
   const latest = latestStateQuery(filter);
   const { params } = latest;
   const [totals, bySeverity, topVulns, topHosts] = await Promise.all([
     analytics.query<{ findings: string; hosts: string; critical: string }>(
-      `SELECT count() AS findings, uniqExact(ip) AS hosts, countIf(severity >= 4) AS critical FROM (${latest.sql})`,
+      `SELECT count() AS findings, uniqExact(${ASSET}) AS hosts, countIf(severity >= 4) AS critical FROM (${latest.sql})`,
       params,
     ),
     analytics.query<{ severity: number; n: string }>(
@@ -46,16 +53,16 @@ export async function overviewQuery(analytics: Analytics, filter: OverviewFilter
     ),
     analytics.query<{ qid: string; title: string; severity: number; hosts: string }>(
       `SELECT f.vuln_key AS qid, k.title AS title, f.severity AS severity, f.hosts AS hosts
-       FROM (SELECT vuln_key, max(severity) AS severity, uniqExact(ip) AS hosts FROM (${latest.sql})
+       FROM (SELECT vuln_key, max(severity) AS severity, uniqExact(${ASSET}) AS hosts FROM (${latest.sql})
              GROUP BY vuln_key ORDER BY hosts DESC, severity DESC, vuln_key LIMIT 10) AS f
        LEFT JOIN (SELECT vuln_key, argMax(title, version) AS title FROM knowledge
                   WHERE tenant = {tenant:String} GROUP BY vuln_key) AS k ON k.vuln_key = f.vuln_key
        ORDER BY hosts DESC, severity DESC, qid`,
       params,
     ),
-    analytics.query<{ ip: string; dns: string; findings: string }>(
-      `SELECT ip, any(dns) AS dns, count() AS findings FROM (${latest.sql})
-       GROUP BY ip ORDER BY findings DESC, ip LIMIT 10`,
+    analytics.query<{ host: string; ip: string; dns: string; findings: string }>(
+      `SELECT ${ASSET} AS host, any(ip) AS ip, any(dns) AS dns, count() AS findings FROM (${latest.sql})
+       GROUP BY host ORDER BY findings DESC, host LIMIT 10`,
       params,
     ),
   ]);
@@ -77,6 +84,6 @@ export async function overviewQuery(analytics: Analytics, filter: OverviewFilter
       severity: Number(v.severity),
       hosts: Number(v.hosts),
     })),
-    topHosts: topHosts.map((h) => ({ ip: h.ip, dns: h.dns, findings: Number(h.findings) })),
+    topHosts: topHosts.map((h) => ({ host: h.host, ip: h.ip, dns: h.dns, findings: Number(h.findings) })),
   };
 }
