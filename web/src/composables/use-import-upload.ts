@@ -14,6 +14,9 @@ export function useImportUpload(options: { pollMs?: number; onUpdate?: (v: Impor
   const pollMs = options.pollMs ?? 500;
   const phase = ref<UploadPhase>('idle');
   const uploadFraction = ref(0);
+  /** Bytes sent per second since the upload started, and the time the rest would take at that pace. */
+  const uploadBytesPerSecond = ref<number | null>(null);
+  const uploadSecondsLeft = ref<number | null>(null);
   const current = ref<ImportView | null>(null);
   const error = ref<string | null>(null);
   /** The upload was a report imported before: `current` is that earlier import. */
@@ -40,6 +43,8 @@ export function useImportUpload(options: { pollMs?: number; onUpdate?: (v: Impor
     clearTimeout(timer);
     phase.value = 'uploading';
     uploadFraction.value = 0;
+    uploadBytesPerSecond.value = null;
+    uploadSecondsLeft.value = null;
     current.value = null;
     error.value = null;
     rowsPerSecond.value = null;
@@ -47,8 +52,16 @@ export function useImportUpload(options: { pollMs?: number; onUpdate?: (v: Impor
     duplicate.value = false;
     first = null;
     try {
+      // Paced from the first report on: a resumed upload's first one is already past 0.
+      let start: { at: number; fraction: number } | null = null;
       const accepted = await api.uploadImport(file, (f) => {
         uploadFraction.value = f;
+        const now = performance.now();
+        start ??= { at: now, fraction: f };
+        const seconds = (now - start.at) / 1000;
+        if (seconds < 0.5 || f <= start.fraction) return;
+        uploadBytesPerSecond.value = ((f - start.fraction) * file.size) / seconds;
+        uploadSecondsLeft.value = ((1 - f) * file.size) / uploadBytesPerSecond.value;
       });
       duplicate.value = accepted.duplicate === true;
       phase.value = 'processing';
@@ -104,6 +117,8 @@ export function useImportUpload(options: { pollMs?: number; onUpdate?: (v: Impor
     phase,
     busy,
     uploadFraction,
+    uploadBytesPerSecond,
+    uploadSecondsLeft,
     processFraction,
     rowsPerSecond,
     secondsLeft,
