@@ -1,6 +1,6 @@
-// q2h's severity scale 5 … 1, named as Nessus, OpenVAS and Nuclei name theirs (critical … info), which
-// map onto it one to one; Qualys's own names (5 Urgent, 4 Critical, 3 Serious, 2 Medium, 1 Minimal) read
-// "Medium" one step lower, so they are not shown for other scanners' findings. Red (5) to blue-grey (1).
+// q2h's severity scale 5 … 1, named as Nessus, OpenVAS and Nuclei name theirs (critical … info), which map
+// onto it one to one. Qualys's own names (5 Urgent, 4 Critical, 3 Serious, 2 Medium, 1 Minimal) sit one
+// step off from every other scanner's, so one set of names serves all. Red (5) to blue-grey (1).
 
 export const SEVERITIES = [5, 4, 3, 2, 1] as const;
 export type SeverityLevel = (typeof SEVERITIES)[number];

@@ -34,10 +34,11 @@ export function latestStateQuery(filter: OverviewFilter): { sql: string; params:
 }
 
 /**
- * The asset of a finding, as its key names it (`tenant|asset|…`): a host is counted by it, not by its
- * IP, so findings of hosts known only by name (Nuclei, Nessus by FQDN) are not all one host ''.
+ * The asset of a finding, as its key names it (`tenant|asset|…`; read after the tenant, which may hold
+ * any character): a host is counted by it, not by its IP, so findings of hosts known only by name
+ * (Nuclei, Nessus by FQDN) are not all one host ''.
  */
-const ASSET = "splitByChar('|', finding_key)[2]";
+const ASSET = "splitByChar('|', substring(finding_key, length({tenant:String}) + 2))[1]";
 
 export async function overviewQuery(analytics: Analytics, filter: OverviewFilter): Promise<Overview> {
   const latest = latestStateQuery(filter);
