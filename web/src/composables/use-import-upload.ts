@@ -1,10 +1,8 @@
 import { computed, onBeforeUnmount, ref } from 'vue';
 import { api, errorMessage, type ImportView } from '../api/client';
+import { isActive } from './use-imports';
 
 export type UploadPhase = 'idle' | 'uploading' | 'processing' | 'done' | 'failed' | 'retracted';
-
-/** The statuses after which an import changes no more. */
-const FINAL = new Set(['done', 'failed', 'retracted']);
 
 /**
  * Upload one file with upload percentage (XHR), then follow the import job by polling
@@ -89,7 +87,7 @@ export function useImportUpload(options: { pollMs?: number; onUpdate?: (v: Impor
       }
       current.value = v;
       options.onUpdate?.(v);
-      if (FINAL.has(v.status)) {
+      if (!isActive(v)) {
         phase.value = v.status as 'done' | 'failed' | 'retracted';
         return;
       }

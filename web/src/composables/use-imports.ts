@@ -1,5 +1,12 @@
 import { computed, onBeforeUnmount, onMounted, ref } from 'vue';
-import { api, type CoherenceLevel, type CoherenceResult, errorMessage, type ImportView } from '../api/client';
+import {
+  api,
+  type CoherenceLevel,
+  type CoherenceResult,
+  errorMessage,
+  type ImportStatus,
+  type ImportView,
+} from '../api/client';
 
 const LEVEL_RANK: Record<CoherenceLevel, number> = { ok: 0, warning: 1, error: 2 };
 
@@ -24,6 +31,11 @@ export function importCoherence(v: ImportView): CoherenceLevel | null {
 
 export function isActive(v: ImportView): boolean {
   return v.status === 'accepted' || v.status === 'processing';
+}
+
+/** A status as the user reads it: a retracted import is one they deleted (or cancelled). */
+export function statusLabel(status: ImportStatus): string {
+  return status === 'retracted' ? 'deleted' : status;
 }
 
 /** The import history (GET /api/imports), refreshed every 2 s while an import is still running. */
